@@ -1,0 +1,265 @@
+//! Every error the service can return: its code, HTTP status and message, rendered in the
+//! envelope of the endpoint family that answers.
+//!
+//! Handlers return [`ApiError`] without knowing their family; the [`render_errors`] middleware
+//! picks the family from the request path and writes the envelope. It also turns every framework
+//! response that is not already an envelope (unknown path, wrong method, timeout, body too large,
+//! panic) into one, so nothing reaches a client outside its family's shape.
+
+use axum::{
+    body::{Body, to_bytes},
+    extract::Request,
+    http::{HeaderValue, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use chrono::Utc;
+use serde_json::{Value, json};
+
+/// The endpoint family whose envelope an answer uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// `/v2/...` and `/v2.1/...`: `{"errors":[{"status":false,"code","message"}],"warnings":[]}`
+    V2,
+    /// `/v3/...`: `{"data":null,"errors":[{"code","message"}],"warnings":null}`
+    V3,
+    /// `/das/...`, `/__admin/...` and anything else: a Spring-style error object.
+    Plain,
+}
+
+impl Family {
+    pub fn of_path(path: &str) -> Family {
+        if path.starts_with("/v2/") || path.starts_with("/v2.1/") || path == "/v2" || path == "/v2.1" {
+            Family::V2
+        } else if path.starts_with("/v3/") || path == "/v3" {
+            Family::V3
+        } else {
+            Family::Plain
+        }
+    }
+}
+
+/// Every code the service answers with. The numbers are Capillary's where the documents give
+/// one; the README's error table lists them all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// A parameter is missing, malformed or out of range (the message names it).
+    BadParameter,
+    /// No credential, or a wrong one.
+    Unauthorized,
+    /// An OAuth token past its expiry.
+    TokenExpired,
+    /// `POST /v3/oauth/token/generate` with a wrong key or secret.
+    InvalidClientCredentials,
+    /// No such route, or no such record in the caller's org.
+    NotFound,
+    MethodNotAllowed,
+    RequestTimeout,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    Internal,
+    /// The database cannot be reached.
+    Unavailable,
+}
+
+impl ErrorCode {
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorCode::BadParameter => StatusCode::BAD_REQUEST,
+            ErrorCode::Unauthorized | ErrorCode::TokenExpired | ErrorCode::InvalidClientCredentials => {
+                StatusCode::UNAUTHORIZED
+            }
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The number in the `code` field of v2 and v3 envelopes.
+    pub fn number(self) -> i64 {
+        match self {
+            ErrorCode::TokenExpired => 498,
+            ErrorCode::InvalidClientCredentials => 320001,
+            other => i64::from(other.status().as_u16()),
+        }
+    }
+
+    pub fn default_message(self) -> &'static str {
+        match self {
+            ErrorCode::BadParameter => "Bad request",
+            ErrorCode::Unauthorized => "Unauthorized",
+            ErrorCode::TokenExpired => "Token expired",
+            ErrorCode::InvalidClientCredentials => "Invalid client key and secret",
+            ErrorCode::NotFound => "Not found",
+            ErrorCode::MethodNotAllowed => "Method not allowed",
+            ErrorCode::RequestTimeout => "The request took too long and was cancelled",
+            ErrorCode::PayloadTooLarge => "The request body is too large",
+            ErrorCode::UnsupportedMediaType => "The request body must be application/json",
+            ErrorCode::Internal => "Internal server error",
+            ErrorCode::Unavailable => "The database is unavailable; try again",
+        }
+    }
+
+    pub fn from_status(status: StatusCode) -> ErrorCode {
+        match status {
+            StatusCode::UNAUTHORIZED => ErrorCode::Unauthorized,
+            StatusCode::NOT_FOUND => ErrorCode::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+            StatusCode::REQUEST_TIMEOUT => ErrorCode::RequestTimeout,
+            StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+            StatusCode::SERVICE_UNAVAILABLE => ErrorCode::Unavailable,
+            s if s.is_client_error() => ErrorCode::BadParameter,
+            _ => ErrorCode::Internal,
+        }
+    }
+}
+
+/// A failure on its way to the client.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{code:?}: {message}")]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    /// The request parameter at fault, where there is one.
+    pub parameter: Option<String>,
+    /// What went wrong inside, for the log of a 5xx; never sent to the client.
+    pub cause: Option<String>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
+        ApiError { code, message: message.into(), parameter: None, cause: None }
+    }
+
+    pub fn of(code: ErrorCode) -> ApiError {
+        ApiError::new(code, code.default_message())
+    }
+
+    /// A bad request parameter: the message names it.
+    pub fn bad_parameter(parameter: &str, message: impl Into<String>) -> ApiError {
+        ApiError { parameter: Some(parameter.to_owned()), ..ApiError::new(ErrorCode::BadParameter, message) }
+    }
+
+    pub fn missing_parameter(parameter: &str) -> ApiError {
+        ApiError::bad_parameter(parameter, format!("Required parameter '{parameter}' is missing"))
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> ApiError {
+        ApiError::new(ErrorCode::Unauthorized, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(ErrorCode::NotFound, message)
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> ApiError {
+        ApiError { cause: Some(cause.to_string()), ..ApiError::of(ErrorCode::Internal) }
+    }
+
+    /// The JSON body of this error in `family`'s envelope.
+    pub fn envelope(&self, family: Family, path: &str) -> Value {
+        match family {
+            Family::V2 => json!({
+                "errors": [{"status": false, "code": self.code.number(), "message": self.message}],
+                "warnings": [],
+            }),
+            Family::V3 => json!({
+                "data": null,
+                "errors": [{"code": self.code.number(), "message": self.message}],
+                "warnings": null,
+            }),
+            Family::Plain => {
+                let status = self.code.status();
+                let mut body = json!({
+                    "timestamp": Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    "status": status.as_u16(),
+                    "error": status.canonical_reason().unwrap_or("Error"),
+                    "code": self.code.number(),
+                    "message": self.message,
+                    "path": path,
+                });
+                if let Some(parameter) = &self.parameter {
+                    body["parameter"] = Value::String(parameter.clone());
+                }
+                body
+            }
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> ApiError {
+        match &error {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                ApiError { cause: Some(error.to_string()), ..ApiError::of(ErrorCode::Unavailable) }
+            }
+            _ => ApiError::internal(error),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    /// The error travels in the response's extensions; [`render_errors`] writes its envelope.
+    fn into_response(self) -> Response {
+        let mut response = self.code.status().into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// Middleware: renders every error response in the envelope of the request's family.
+pub async fn render_errors(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let error = match response.extensions().get::<ApiError>() {
+        Some(error) => error.clone(),
+        None if is_json(&response) => return response,
+        None => framework_error(response).await,
+    };
+    if error.code.status().is_server_error() {
+        tracing::error!(code = ?error.code, cause = error.cause.as_deref().unwrap_or(&error.message), "request failed");
+    }
+    let family = Family::of_path(&path);
+    let mut rendered = (error.code.status(), axum::Json(error.envelope(family, &path))).into_response();
+    if error.code == ErrorCode::Unauthorized && family == Family::Plain {
+        rendered.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"capillary\""));
+    }
+    rendered
+}
+
+fn is_json(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"))
+}
+
+/// An error response made by axum or a tower layer: keep its status, and its text as the message.
+async fn framework_error(response: Response) -> ApiError {
+    let code = ErrorCode::from_status(response.status());
+    let text = to_bytes(response.into_body(), 64 * 1024).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).trim().to_owned();
+    if text.is_empty() { ApiError::of(code) } else { ApiError::new(code, text) }
+}
+
+/// What a panicking handler answers with (see `CatchPanicLayer` in `lib.rs`).
+pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
+    let detail = panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    ApiError::internal(format!("handler panicked: {detail}")).into_response()
+}

@@ -1,0 +1,124 @@
+//! The command line: wires configuration, database and server together.
+
+use std::{process::ExitCode, time::Duration};
+
+use anyhow::Context;
+use capillary_emulator::{
+    AppState,
+    config::{Cli, Command, FixturesCommand, Settings},
+    db::Database,
+    fixtures::{self, Bundle},
+    repo,
+};
+use clap::Parser;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt().with_env_filter(EnvFilter::try_new(&cli.settings.log_filter).unwrap_or_else(|_| EnvFilter::new("info"))).init();
+    let outcome = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(&cli.settings).await,
+        Command::Migrate => with_database(&cli.settings, |_pool| async { Ok(()) }).await,
+        Command::Fixtures(FixturesCommand::Load { dir }) => {
+            with_database(&cli.settings, |pool| async move {
+                let bundle = Bundle::read_dir(&dir)?;
+                let summary = fixtures::load(&pool, &bundle, &dir.display().to_string()).await?;
+                println!("loaded {} records from {}", summary.records, dir.display());
+                Ok(())
+            })
+            .await
+        }
+        Command::Fixtures(FixturesCommand::Export { dir }) => {
+            with_database(&cli.settings, |pool| async move {
+                fixtures::export(&pool).await?.write_dir(&dir)?;
+                println!("exported the universe to {}", dir.display());
+                Ok(())
+            })
+            .await
+        }
+        Command::Healthcheck => healthcheck(&cli.settings).await,
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn with_database<F, Fut>(settings: &Settings, work: F) -> anyhow::Result<()>
+where
+    F: FnOnce(PgPool) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    let db = Database::open(settings).await?;
+    let outcome = work(db.pool.clone()).await;
+    db.close().await;
+    outcome
+}
+
+async fn serve(settings: &Settings) -> anyhow::Result<()> {
+    let db = Database::open(settings).await?;
+    let outcome = async {
+        load_startup_fixtures(settings, &db).await?;
+        let state = AppState::new(db.pool.clone(), settings.runtime()).await?;
+        let listener = TcpListener::bind(settings.listen).await.with_context(|| format!("cannot listen on {}", settings.listen))?;
+        tracing::info!(address = %listener.local_addr()?, "serving");
+        capillary_emulator::serve(listener, state, shutdown_signal()).await?;
+        anyhow::Ok(())
+    }
+    .await;
+    db.close().await;
+    outcome
+}
+
+/// Loads the configured bundle into a database that has none yet.
+async fn load_startup_fixtures(settings: &Settings, db: &Database) -> anyhow::Result<()> {
+    if repo::meta::loaded_bundle(&db.pool).await?.is_some() || !repo::meta::universe_is_empty(&db.pool).await? {
+        return Ok(());
+    }
+    let (bundle, source) = match settings.startup_fixtures() {
+        Some(dir) => (Bundle::read_dir(dir).context("cannot read the startup fixtures (EMULATOR_FIXTURES)")?, dir.display().to_string()),
+        None => (Bundle::default(), "none".to_owned()),
+    };
+    let summary = fixtures::load(&db.pool, &bundle, &source).await?;
+    tracing::info!(records = summary.records, %source, "loaded fixtures");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// Exits 0 when the emulator at `--listen` answers `/__admin/ready` with 200.
+async fn healthcheck(settings: &Settings) -> anyhow::Result<()> {
+    let mut address = settings.listen;
+    if address.ip().is_unspecified() {
+        address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build()?;
+    let response = client.get(format!("http://{address}/__admin/ready")).send().await.context("the emulator does not answer")?;
+    let status = response.status();
+    anyhow::ensure!(status.is_success(), "not ready: {status} {}", response.text().await.unwrap_or_default());
+    println!("ready");
+    Ok(())
+}

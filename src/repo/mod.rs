@@ -1,0 +1,5 @@
+//! All SQL lives here, one module per aggregate.
+
+pub mod bundle;
+pub mod meta;
+pub mod orgs;

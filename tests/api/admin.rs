@@ -1,0 +1,96 @@
+//! The control plane: health, readiness, reset, bundle import and export, and its token.
+
+use axum::http::StatusCode;
+use serde_json::json;
+use sqlx::PgPool;
+
+use crate::helpers::*;
+
+#[sqlx::test]
+async fn health_and_ready_need_no_credentials(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let health = app.get("/__admin/health").send().await;
+    assert_eq!((health.status, health.json()), (StatusCode::OK, json!({"status": "UP"})));
+    let ready = app.get("/__admin/ready").send().await;
+    assert_eq!(ready.status, StatusCode::OK);
+    assert_eq!(ready.json(), json!({"status": "READY", "database": "UP", "migrations": capillary_emulator::db::MIGRATOR.iter().count(), "fixtures": "fixtures/default"}));
+}
+
+#[sqlx::test]
+async fn not_ready_until_a_bundle_is_loaded(pool: PgPool) {
+    let state = capillary_emulator::AppState::new(pool, Default::default()).await.unwrap();
+    let router = capillary_emulator::app(state);
+    let request = axum::http::Request::builder().uri("/__admin/ready").body(axum::body::Body::empty()).unwrap();
+    let response = tower::ServiceExt::oneshot(router, request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert!(body["message"].as_str().unwrap().contains("no fixture bundle"), "{body}");
+}
+
+#[sqlx::test]
+async fn everything_else_under_admin_needs_the_token(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    for (method, path) in [("POST", "/__admin/reset"), ("GET", "/__admin/fixtures"), ("POST", "/__admin/fixtures"), ("GET", "/__admin/unknown")] {
+        let method = method.parse().unwrap();
+        let without = app.request(method, path).send().await;
+        assert_plain_error(&without, StatusCode::UNAUTHORIZED, None);
+        let method = without_token_method(path);
+        let wrong = app.request(method, path).header("authorization", "Bearer not-the-token").send().await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{path}");
+    }
+    assert_plain_error(&app.get("/__admin/unknown").admin().send().await, StatusCode::NOT_FOUND, None);
+}
+
+fn without_token_method(path: &str) -> axum::http::Method {
+    if path == "/__admin/reset" { axum::http::Method::POST } else { axum::http::Method::GET }
+}
+
+#[sqlx::test]
+async fn reset_restores_the_loaded_fixtures(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let before = app.get("/__admin/fixtures").admin().send().await.json();
+    sqlx::query("UPDATE orgs SET name = 'Changed' WHERE org_id = 50406").execute(&app.pool).await.unwrap();
+    sqlx::query("DELETE FROM oauth_clients WHERE client_key = 'demo-key'").execute(&app.pool).await.unwrap();
+    assert_ne!(app.get("/__admin/fixtures").admin().send().await.json(), before);
+
+    let reset = app.post("/__admin/reset").admin().send().await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.text());
+    let body = reset.json();
+    assert_eq!(body["status"], "RESET");
+    assert_eq!(body["source"], "fixtures/default");
+    assert!(body["records"].as_u64().unwrap() > 0);
+    assert_eq!(app.get("/__admin/fixtures").admin().send().await.json(), before);
+    // The deleted client works again.
+    app.oauth_token("demo-key", "demo-secret").await;
+}
+
+#[sqlx::test]
+async fn importing_a_bundle_replaces_the_data_and_becomes_what_reset_restores(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let bundle = json!({
+        "orgs": [{"org_id": 1, "name": "Tiny", "time_zone": "UTC"}],
+        "tills": [{"till_id": 10, "org_id": 1, "code": "tiny.till", "password_md5": md5_hex("pw")}],
+    });
+    let response = app.post("/__admin/fixtures").admin().json(&bundle).send().await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    assert_eq!(response.json()["records"], 2);
+    assert_eq!(app.get("/__admin/whoami").basic("tiny.till", "pw").send().await.json()["orgId"], 1);
+    assert_eq!(app.get("/__admin/whoami").demo().send().await.status, StatusCode::UNAUTHORIZED);
+
+    sqlx::query("DELETE FROM tills").execute(&app.pool).await.unwrap();
+    assert_eq!(app.post("/__admin/reset").admin().send().await.status, StatusCode::OK);
+    assert_eq!(app.get("/__admin/whoami").basic("tiny.till", "pw").send().await.json()["orgId"], 1);
+}
+
+#[sqlx::test]
+async fn a_bad_import_changes_nothing_and_names_the_record_and_field(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let before = app.get("/__admin/fixtures").admin().send().await.json();
+    let bundle = json!({"orgs": [{"org_id": 1, "name": "Ok"}, {"org_id": "one", "name": "Bad"}]});
+    let response = app.post("/__admin/fixtures").admin().json(&bundle).send().await;
+    let body = assert_plain_error(&response, StatusCode::BAD_REQUEST, None);
+    let message = body["message"].as_str().unwrap();
+    assert!(message.starts_with("request body: orgs[1].org_id: "), "{message}");
+    assert_eq!(app.get("/__admin/fixtures").admin().send().await.json(), before);
+}

@@ -1,0 +1,122 @@
+//! The emulator as a process, without DATABASE_URL: it runs its own PostgreSQL under the data
+//! directory, and the data survives a restart.
+
+use std::{
+    net::TcpListener,
+    os::unix::fs::PermissionsExt,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use serde_json::{Value, json};
+
+struct Emulator {
+    child: Child,
+    base: String,
+}
+
+impl Emulator {
+    fn start(data_dir: &Path, port: u16) -> Emulator {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/default");
+        let child = Command::new(env!("CARGO_BIN_EXE_capillary-emulator"))
+            .env_remove("DATABASE_URL")
+            .env("EMULATOR_DATA_DIR", data_dir)
+            .env("EMULATOR_LISTEN", format!("127.0.0.1:{port}"))
+            .env("EMULATOR_FIXTURES", fixtures)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the emulator binary starts");
+        Emulator { child, base: format!("http://127.0.0.1:{port}") }
+    }
+
+    async fn wait_ready(&mut self, client: &reqwest::Client) {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            if let Ok(response) = client.get(format!("{}/__admin/ready", self.base)).send().await {
+                if response.status().is_success() {
+                    return;
+                }
+            }
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("the emulator exited early: {status}");
+            }
+            assert!(Instant::now() < deadline, "the emulator did not become ready");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// SIGTERM, then wait for a clean exit.
+    fn stop(mut self) {
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.child.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "the emulator exits cleanly on SIGTERM: {status}");
+                return;
+            }
+            assert!(Instant::now() < deadline, "the emulator did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A data directory every user can reach, since as root the private server runs unprivileged.
+fn data_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("embedded-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut ancestor = Some(dir.as_path());
+    while let Some(path) = ancestor {
+        if path == Path::new("/") {
+            break;
+        }
+        let mut permissions = std::fs::metadata(path).unwrap().permissions();
+        if permissions.mode() & 0o001 == 0 && path.starts_with(env!("CARGO_TARGET_TMPDIR")) {
+            permissions.set_mode(permissions.mode() | 0o011);
+            std::fs::set_permissions(path, permissions).unwrap();
+        }
+        ancestor = path.parent();
+    }
+    dir
+}
+
+async fn admin_get(client: &reqwest::Client, base: &str, path: &str) -> Value {
+    client.get(format!("{base}{path}")).bearer_auth("admin").send().await.unwrap().json().await.unwrap()
+}
+
+#[tokio::test]
+async fn runs_its_own_postgres_and_keeps_data_across_restarts() {
+    let dir = data_dir();
+    let port = free_port();
+    let client = reqwest::Client::new();
+
+    let mut first = Emulator::start(&dir, port);
+    first.wait_ready(&client).await;
+    let exported = admin_get(&client, &first.base, "/__admin/fixtures").await;
+    assert_eq!(exported["orgs"][0]["org_id"], 50406, "the default fixtures were loaded");
+
+    let bundle = json!({"orgs": [{"org_id": 77, "name": "Written before the restart", "time_zone": "UTC"}]});
+    let response = client.post(format!("{}/__admin/fixtures", first.base)).bearer_auth("admin").json(&bundle).send().await.unwrap();
+    assert!(response.status().is_success(), "{}", response.text().await.unwrap());
+    first.stop();
+    assert!(dir.join("pgdata/PG_VERSION").exists(), "the cluster lives under the data directory");
+
+    let mut second = Emulator::start(&dir, port);
+    second.wait_ready(&client).await;
+    let exported = admin_get(&client, &second.base, "/__admin/fixtures").await;
+    assert_eq!(exported["orgs"], json!([{"org_id": 77, "name": "Written before the restart", "time_zone": "UTC", "is_default": false}]));
+    second.stop();
+    let _ = std::fs::remove_dir_all(dir);
+}

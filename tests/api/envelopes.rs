@@ -1,0 +1,211 @@
+//! Every failure comes back in its family's envelope: unknown paths, wrong methods, bad
+//! parameters, panics, timeouts and oversized bodies.
+
+use std::time::Duration;
+
+use axum::{Router, http::StatusCode, routing::get};
+use capillary_emulator::{
+    config::RuntimeConfig,
+    error::ApiResult,
+    extract::Params,
+    pagination::{OffsetLimit, PageCount},
+    with_middleware,
+};
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use tower::ServiceExt;
+
+use crate::helpers::*;
+
+#[sqlx::test]
+async fn unknown_paths_are_404_in_each_familys_envelope(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    for path in ["/v2/pointsLedger/nope", "/v2.1/nope"] {
+        let message = assert_v2_error(&app.get(path).demo().send().await, StatusCode::NOT_FOUND, 404);
+        assert!(message.contains(path), "{message}");
+    }
+    let message = assert_v3_error(&app.get("/v3/nope").demo().send().await, StatusCode::NOT_FOUND, 404);
+    assert!(message.contains("/v3/nope"));
+    let body = assert_plain_error(&app.get("/das/nope").send().await, StatusCode::NOT_FOUND, None);
+    assert_eq!(body["path"], "/das/nope");
+    assert_eq!(body["error"], "Not Found");
+    assert_plain_error(&app.get("/").send().await, StatusCode::NOT_FOUND, None);
+}
+
+#[sqlx::test]
+async fn wrong_methods_are_405_in_the_familys_envelope(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let message = assert_v3_error(&app.get("/v3/oauth/token/generate").send().await, StatusCode::METHOD_NOT_ALLOWED, 405);
+    assert!(message.contains("GET") && message.contains("/v3/oauth/token/generate"), "{message}");
+    let body = assert_plain_error(&app.request(axum::http::Method::DELETE, "/__admin/health").send().await, StatusCode::METHOD_NOT_ALLOWED, None);
+    assert_eq!(body["code"], 405);
+}
+
+#[sqlx::test]
+async fn an_oversized_body_is_413_in_the_envelope(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let huge = format!("{{\"key\":\"{}\",\"secret\":\"x\"}}", "k".repeat(2 * 1024 * 1024));
+    let response = app.post("/v3/oauth/token/generate").body("application/json", huge).send().await;
+    assert_v3_error(&response, StatusCode::PAYLOAD_TOO_LARGE, 413);
+}
+
+#[sqlx::test]
+async fn responses_carry_a_request_id_generated_or_echoed(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let generated = app.get("/__admin/health").send().await;
+    assert_eq!(generated.header("x-request-id").map(str::len), Some(36), "a UUID");
+    let echoed = app.get("/__admin/health").header("x-request-id", "trace-me-42").send().await;
+    assert_eq!(echoed.header("x-request-id"), Some("trace-me-42"));
+}
+
+#[sqlx::test]
+async fn cors_allows_browsers_with_credentials(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let preflight = app
+        .request(axum::http::Method::OPTIONS, "/v3/oauth/token/generate")
+        .header("origin", "http://localhost:3000")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type,x-cap-api-oauth-token")
+        .send()
+        .await;
+    assert_eq!(preflight.status, StatusCode::OK);
+    assert_eq!(preflight.header("access-control-allow-origin"), Some("http://localhost:3000"));
+    assert_eq!(preflight.header("access-control-allow-credentials"), Some("true"));
+    let allowed = preflight.header("access-control-allow-headers").unwrap().to_ascii_lowercase();
+    assert!(allowed.contains("x-cap-api-oauth-token"), "{allowed}");
+}
+
+#[sqlx::test]
+async fn configured_cors_origins_are_the_only_ones_allowed(pool: PgPool) {
+    let config = RuntimeConfig { cors_origins: vec!["http://app.example".to_owned()], ..RuntimeConfig::default() };
+    let app = TestApp::with_config(pool, config).await;
+    let allowed = app.get("/__admin/health").header("origin", "http://app.example").send().await;
+    assert_eq!(allowed.header("access-control-allow-origin"), Some("http://app.example"));
+    let refused = app.get("/__admin/health").header("origin", "http://evil.example").send().await;
+    assert_eq!(refused.header("access-control-allow-origin"), None);
+}
+
+#[sqlx::test]
+async fn gzip_is_used_when_the_client_accepts_it(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let response = app.get("/__admin/fixtures").admin().header("accept-encoding", "gzip").send().await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.header("content-encoding"), Some("gzip"));
+    let plain = app.get("/__admin/fixtures").admin().send().await;
+    assert_eq!(plain.header("content-encoding"), None);
+    assert!(plain.json()["orgs"].is_array());
+}
+
+/// Routes that exercise the shared extractors, pagination and failure paths through the
+/// service's own middleware, one per family.
+fn probe_router(config: &RuntimeConfig) -> Router {
+    async fn probe(params: Params) -> ApiResult<axum::Json<Value>> {
+        let page = PageCount::from_params(&params)?;
+        let offset = OffsetLimit::from_params(&params, 10, 100)?;
+        let day = params.optional::<NaiveDate>("start_date")?;
+        let flag = params.flag("is_till_not_present")?;
+        let ids = params.list::<i64>("till_ids")?;
+        let needed = params.optional::<i64>("entity_id")?;
+        Ok(axum::Json(json!({
+            "page": page.page, "count": page.count, "offset": offset.offset, "limit": offset.limit,
+            "window": [page.window().offset, page.window().limit],
+            "day": day.map(|d| d.to_string()), "flag": flag, "ids": ids, "entity": needed,
+        })))
+    }
+    async fn panics() -> &'static str {
+        panic!("boom")
+    }
+    async fn slow() -> &'static str {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        "late"
+    }
+    let routes = Router::new()
+        .route("/das/probe", get(probe))
+        .route("/v2/probe", get(probe))
+        .route("/v3/probe", get(probe))
+        .route("/v2/panic", get(panics))
+        .route("/v3/panic", get(panics))
+        .route("/das/panic", get(panics))
+        .route("/das/slow", get(slow));
+    with_middleware(routes, config)
+}
+
+async fn probe(router: &Router, uri: &str) -> TestResponse {
+    let request = axum::http::Request::builder().uri(uri).body(axum::body::Body::empty()).unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap().to_vec();
+    TestResponse { status, headers, body }
+}
+
+#[tokio::test]
+async fn parameters_parse_with_their_defaults() {
+    let router = probe_router(&RuntimeConfig::default());
+    let response = probe(&router, "/das/probe?start_date=2025-06-01&is_till_not_present=1&till_ids=5,6").await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    assert_eq!(
+        response.json(),
+        json!({"page": 1, "count": 10, "offset": 0, "limit": 10, "window": [0, 10], "day": "2025-06-01", "flag": true, "ids": [5, 6], "entity": null})
+    );
+    let response = probe(&router, "/das/probe?page=3&count=25&offset=7&limit=100&is_till_not_present=FALSE").await;
+    let body = response.json();
+    assert_eq!((body["page"].clone(), body["count"].clone(), body["window"].clone()), (json!(3), json!(25), json!([50, 25])));
+    assert_eq!((body["offset"].clone(), body["limit"].clone(), body["flag"].clone()), (json!(7), json!(100), json!(false)));
+}
+
+#[tokio::test]
+async fn bad_pagination_is_400_naming_the_parameter_and_its_range() {
+    let router = probe_router(&RuntimeConfig::default());
+    for (query, parameter, words) in [
+        ("page=0", "page", "1 or more"),
+        ("page=-2", "page", "1 or more"),
+        ("page=two", "page", "whole number"),
+        ("count=101", "count", "between 1 and 100"),
+        ("count=0", "count", "between 1 and 100"),
+        ("offset=-1", "offset", "0 or more"),
+        ("limit=0", "limit", "between 1 and 100"),
+        ("limit=1000", "limit", "between 1 and 100"),
+    ] {
+        let response = probe(&router, &format!("/das/probe?{query}")).await;
+        let body = assert_plain_error(&response, StatusCode::BAD_REQUEST, Some(parameter));
+        assert!(body["message"].as_str().unwrap().contains(words), "{query}: {body}");
+    }
+    let message = assert_v2_error(&probe(&router, "/v2/probe?limit=500").await, StatusCode::BAD_REQUEST, 400);
+    assert!(message.contains("limit"), "{message}");
+    let message = assert_v3_error(&probe(&router, "/v3/probe?count=500").await, StatusCode::BAD_REQUEST, 400);
+    assert!(message.contains("count"), "{message}");
+}
+
+#[tokio::test]
+async fn malformed_numbers_dates_booleans_and_lists_name_the_parameter() {
+    let router = probe_router(&RuntimeConfig::default());
+    for (query, parameter) in [
+        ("entity_id=12ab", "entity_id"),
+        ("start_date=2025-13-01", "start_date"),
+        ("start_date=01-06-2025", "start_date"),
+        ("is_till_not_present=yes", "is_till_not_present"),
+        ("till_ids=1,,2", "till_ids"),
+        ("till_ids=1,x", "till_ids"),
+    ] {
+        let response = probe(&router, &format!("/das/probe?{query}")).await;
+        assert_plain_error(&response, StatusCode::BAD_REQUEST, Some(parameter));
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_handler_is_a_500_in_the_familys_envelope() {
+    let router = probe_router(&RuntimeConfig::default());
+    let message = assert_v2_error(&probe(&router, "/v2/panic").await, StatusCode::INTERNAL_SERVER_ERROR, 500);
+    assert!(!message.contains("boom"), "the cause stays in the log: {message}");
+    assert_v3_error(&probe(&router, "/v3/panic").await, StatusCode::INTERNAL_SERVER_ERROR, 500);
+    assert_plain_error(&probe(&router, "/das/panic").await, StatusCode::INTERNAL_SERVER_ERROR, None);
+}
+
+#[tokio::test]
+async fn a_request_over_the_timeout_is_408_in_the_envelope() {
+    let config = RuntimeConfig { request_timeout: Duration::from_millis(50), ..RuntimeConfig::default() };
+    let router = probe_router(&config);
+    assert_plain_error(&probe(&router, "/das/slow").await, StatusCode::REQUEST_TIMEOUT, None);
+}

@@ -1,0 +1,191 @@
+//! The test harness: the router over a fresh database (one per test, from `#[sqlx::test]`) with the
+//! default fixtures loaded, and a small request builder.
+
+use std::path::Path;
+
+use axum::{
+    Router,
+    body::{Body, to_bytes},
+    http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header},
+};
+use base64::{Engine, engine::general_purpose::STANDARD};
+use capillary_emulator::{
+    AppState, app,
+    config::RuntimeConfig,
+    fixtures::{self, Bundle},
+};
+use md5::{Digest, Md5};
+use serde_json::Value;
+use sqlx::PgPool;
+use tower::ServiceExt;
+
+pub const DEMO_TILL: &str = "demo.till";
+pub const DEMO_PASSWORD: &str = "demo123";
+pub const ADMIN_TOKEN: &str = "admin";
+
+pub struct TestApp {
+    pub router: Router,
+    pub pool: PgPool,
+    pub state: AppState,
+}
+
+impl TestApp {
+    /// The app over `pool` with the default bundle loaded and auth on.
+    pub async fn new(pool: PgPool) -> TestApp {
+        TestApp::with_config(pool, RuntimeConfig::default()).await
+    }
+
+    pub async fn with_config(pool: PgPool, config: RuntimeConfig) -> TestApp {
+        load_default_fixtures(&pool).await;
+        let state = AppState::new(pool.clone(), config).await.expect("app state");
+        TestApp { router: app(state.clone()), pool, state }
+    }
+
+    pub fn request(&self, method: Method, uri: &str) -> TestRequest {
+        TestRequest { router: self.router.clone(), builder: Request::builder().method(method).uri(uri), body: Body::empty() }
+    }
+
+    pub fn get(&self, uri: &str) -> TestRequest {
+        self.request(Method::GET, uri)
+    }
+
+    pub fn post(&self, uri: &str) -> TestRequest {
+        self.request(Method::POST, uri)
+    }
+
+    /// An OAuth token for a client of the loaded fixtures.
+    pub async fn oauth_token(&self, key: &str, secret: &str) -> String {
+        let response = self.post("/v3/oauth/token/generate").json(&serde_json::json!({"key": key, "secret": secret})).send().await;
+        assert_eq!(response.status, StatusCode::OK, "token for {key}: {}", response.text());
+        response.json()["data"]["accessToken"].as_str().expect("accessToken").to_owned()
+    }
+}
+
+pub async fn load_default_fixtures(pool: &PgPool) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/default");
+    let bundle = Bundle::read_dir(&dir).expect("default bundle");
+    fixtures::load(pool, &bundle, "fixtures/default").await.expect("default bundle loads");
+}
+
+pub fn md5_hex(text: &str) -> String {
+    Md5::digest(text.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// The `Authorization` value Capillary's Basic auth expects.
+pub fn basic_auth(till_code: &str, password: &str) -> String {
+    format!("Basic {}", STANDARD.encode(format!("{till_code}:{}", md5_hex(password))))
+}
+
+pub struct TestRequest {
+    router: Router,
+    builder: axum::http::request::Builder,
+    body: Body,
+}
+
+impl TestRequest {
+    pub fn header(mut self, name: &str, value: &str) -> TestRequest {
+        self.builder = self.builder.header(HeaderName::from_bytes(name.as_bytes()).unwrap(), HeaderValue::from_str(value).unwrap());
+        self
+    }
+
+    pub fn basic(self, till_code: &str, password: &str) -> TestRequest {
+        let value = basic_auth(till_code, password);
+        self.header("authorization", &value)
+    }
+
+    /// Basic auth as the default bundle's demo till (org 50406).
+    pub fn demo(self) -> TestRequest {
+        self.basic(DEMO_TILL, DEMO_PASSWORD)
+    }
+
+    pub fn oauth(self, token: &str) -> TestRequest {
+        self.header("X-CAP-API-OAUTH-TOKEN", token)
+    }
+
+    pub fn admin(self) -> TestRequest {
+        self.header("authorization", &format!("Bearer {ADMIN_TOKEN}"))
+    }
+
+    pub fn json(mut self, value: &Value) -> TestRequest {
+        self.builder = self.builder.header(header::CONTENT_TYPE, "application/json");
+        self.body = Body::from(serde_json::to_vec(value).unwrap());
+        self
+    }
+
+    pub fn body(mut self, content_type: &str, body: impl Into<Body>) -> TestRequest {
+        self.builder = self.builder.header(header::CONTENT_TYPE, content_type);
+        self.body = body.into();
+        self
+    }
+
+    pub async fn send(self) -> TestResponse {
+        let request = self.builder.body(self.body).expect("request");
+        let response = self.router.oneshot(request).await.expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = to_bytes(response.into_body(), usize::MAX).await.expect("body").to_vec();
+        TestResponse { status, headers, body }
+    }
+}
+
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl TestResponse {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body as JSON; panics with the body when it is not JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|error| panic!("not JSON ({error}): {}", self.text()))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+}
+
+/// Asserts the v2 error envelope with exactly one error of `code`, and returns its message.
+pub fn assert_v2_error(response: &TestResponse, status: StatusCode, code: i64) -> String {
+    assert_eq!(response.status, status, "{}", response.text());
+    let body = response.json();
+    assert_eq!(body["warnings"], serde_json::json!([]), "{body}");
+    let errors = body["errors"].as_array().unwrap_or_else(|| panic!("no errors array: {body}"));
+    assert_eq!(errors.len(), 1, "{body}");
+    assert_eq!(errors[0]["status"], Value::Bool(false), "{body}");
+    assert_eq!(errors[0]["code"], code, "{body}");
+    errors[0]["message"].as_str().expect("message").to_owned()
+}
+
+/// Asserts the v3 error envelope with exactly one error of `code`, and returns its message.
+pub fn assert_v3_error(response: &TestResponse, status: StatusCode, code: i64) -> String {
+    assert_eq!(response.status, status, "{}", response.text());
+    let body = response.json();
+    assert_eq!(body["data"], Value::Null, "{body}");
+    assert_eq!(body["warnings"], Value::Null, "{body}");
+    let errors = body["errors"].as_array().unwrap_or_else(|| panic!("no errors array: {body}"));
+    assert_eq!(errors.len(), 1, "{body}");
+    assert_eq!(errors[0]["code"], code, "{body}");
+    errors[0]["message"].as_str().expect("message").to_owned()
+}
+
+/// Asserts the DAS / control-plane error object, and returns it.
+pub fn assert_plain_error(response: &TestResponse, status: StatusCode, parameter: Option<&str>) -> Value {
+    assert_eq!(response.status, status, "{}", response.text());
+    let body = response.json();
+    assert_eq!(body["status"], status.as_u16(), "{body}");
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    match parameter {
+        Some(parameter) => {
+            assert_eq!(body["parameter"], parameter, "{body}");
+            assert!(body["message"].as_str().unwrap().contains(parameter), "message names {parameter}: {body}");
+        }
+        None => assert!(body.get("parameter").is_none(), "{body}"),
+    }
+    body
+}

@@ -1,0 +1,10 @@
+//! Integration tests over HTTP against a real PostgreSQL, one fresh database per test.
+//! One test binary with a module per area keeps linking cheap.
+
+mod helpers;
+
+mod admin;
+mod auth;
+mod embedded;
+mod envelopes;
+mod fixtures;
