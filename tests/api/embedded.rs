@@ -18,13 +18,7 @@ struct Emulator {
 
 impl Emulator {
     fn start(data_dir: &Path, port: u16) -> Emulator {
-        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/default");
-        let child = Command::new(env!("CARGO_BIN_EXE_capillary-emulator"))
-            .env_remove("DATABASE_URL")
-            .env("EMULATOR_DATA_DIR", data_dir)
-            .env("EMULATOR_LISTEN", format!("127.0.0.1:{port}"))
-            .env("EMULATOR_FIXTURES", fixtures)
-            .env("RUST_LOG", "warn")
+        let child = cli(data_dir, port)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -69,6 +63,19 @@ impl Drop for Emulator {
     }
 }
 
+/// The emulator's command line, configured for the private database under `data_dir`.
+fn cli(data_dir: &Path, port: u16) -> Command {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/default");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_capillary-emulator"));
+    command
+        .env_remove("DATABASE_URL")
+        .env("EMULATOR_DATA_DIR", data_dir)
+        .env("EMULATOR_LISTEN", format!("127.0.0.1:{port}"))
+        .env("EMULATOR_FIXTURES", fixtures)
+        .env("RUST_LOG", "warn");
+    command
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -107,10 +114,26 @@ async fn runs_its_own_postgres_and_keeps_data_across_restarts() {
     let exported = admin_get(&client, &first.base, "/__admin/fixtures").await;
     assert_eq!(exported["orgs"][0]["org_id"], 50406, "the default fixtures were loaded");
 
+    let healthcheck = cli(&dir, port).arg("healthcheck").output().unwrap();
+    assert!(healthcheck.status.success(), "healthcheck passes while serving: {healthcheck:?}");
+
+    // The command line works on the same private database while the server runs.
+    let exported_dir = dir.join("exported");
+    let export = cli(&dir, port).args(["fixtures", "export"]).arg(&exported_dir).output().unwrap();
+    assert!(export.status.success(), "{export:?}");
+    let exported_bundle = capillary_emulator::fixtures::Bundle::read_dir(&exported_dir).unwrap().merged();
+    assert_eq!(exported_bundle["orgs"], exported["orgs"], "the command line exports what the server serves");
+    let bundle_dir = dir.join("bundle");
+    std::fs::create_dir_all(&bundle_dir).unwrap();
     let bundle = json!({"orgs": [{"org_id": 77, "name": "Written before the restart", "time_zone": "UTC"}]});
-    let response = client.post(format!("{}/__admin/fixtures", first.base)).bearer_auth("admin").json(&bundle).send().await.unwrap();
-    assert!(response.status().is_success(), "{}", response.text().await.unwrap());
+    std::fs::write(bundle_dir.join("orgs.json"), bundle.to_string()).unwrap();
+    let load = cli(&dir, port).args(["fixtures", "load"]).arg(&bundle_dir).output().unwrap();
+    assert!(load.status.success(), "{load:?}");
+    assert_eq!(admin_get(&client, &first.base, "/__admin/fixtures").await["orgs"][0]["org_id"], 77);
     first.stop();
+
+    let healthcheck = cli(&dir, port).arg("healthcheck").output().unwrap();
+    assert!(!healthcheck.status.success(), "healthcheck fails when nothing serves");
     assert!(dir.join("pgdata/PG_VERSION").exists(), "the cluster lives under the data directory");
 
     let mut second = Emulator::start(&dir, port);

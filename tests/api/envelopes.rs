@@ -43,6 +43,16 @@ async fn wrong_methods_are_405_in_the_familys_envelope(pool: PgPool) {
 }
 
 #[sqlx::test]
+async fn a_database_that_is_gone_is_503_not_a_hang(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    app.pool.close().await;
+    let response = app.get("/__admin/whoami").demo().send().await;
+    let body = assert_plain_error(&response, StatusCode::SERVICE_UNAVAILABLE, None);
+    assert_eq!(body["code"], 503);
+    assert!(!body["message"].as_str().unwrap().contains("pool"), "the cause stays in the log: {body}");
+}
+
+#[sqlx::test]
 async fn an_oversized_body_is_413_in_the_envelope(pool: PgPool) {
     let app = TestApp::new(pool).await;
     let huge = format!("{{\"key\":\"{}\",\"secret\":\"x\"}}", "k".repeat(2 * 1024 * 1024));
