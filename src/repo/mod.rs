@@ -1,5 +1,7 @@
 //! All SQL lives here, one module per aggregate.
 
 pub mod bundle;
+pub mod completions;
+pub mod ledger;
 pub mod meta;
 pub mod orgs;

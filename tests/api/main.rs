@@ -5,6 +5,7 @@ mod helpers;
 
 mod admin;
 mod auth;
+mod das;
 mod embedded;
 mod envelopes;
 mod fixtures;

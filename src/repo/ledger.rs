@@ -1,0 +1,106 @@
+//! Points ledger entries with their events, and the lookups the ledger endpoints validate against.
+
+use chrono::{DateTime, Utc};
+use sqlx::{FromRow, PgPool};
+
+use crate::pagination::Window;
+
+/// What a ledger listing selects; every filter is applied within one customer of one org.
+#[derive(Debug, Clone)]
+pub struct LedgerQuery {
+    pub org_id: i64,
+    pub customer_id: i64,
+    /// `CREDIT` and/or `DEBIT`.
+    pub entry_types: Vec<String>,
+    /// Entries created in `[from, until)`; `None` leaves that side open.
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_until: Option<DateTime<Utc>>,
+    /// Entries of events at these tills; `None`: any till.
+    pub till_ids: Option<Vec<i64>>,
+    pub window: Window,
+}
+
+/// A points ledger entry joined with its event and points category.
+#[derive(Debug, Clone, FromRow)]
+pub struct LedgerEntryRow {
+    pub ledger_entry_type: String,
+    pub cps_id: i64,
+    pub config_metadata: Option<String>,
+    pub points_ledger_id: i64,
+    pub created_on: DateTime<Utc>,
+    pub points_category_name: String,
+    pub event_subject_id: i64,
+    pub processing_time: DateTime<Utc>,
+    /// The amount as PostgreSQL prints it without trailing zeros, so whole numbers stay whole.
+    pub points: String,
+    pub category_type: String,
+    pub event_type_id: i32,
+    pub program_id: i64,
+    pub entity_metadata: Option<String>,
+    pub request_id: Option<String>,
+    pub customer_id: i64,
+    pub event_time: DateTime<Utc>,
+    pub event_name: String,
+    pub generic_event_id: Option<String>,
+    pub event_log_id: i64,
+    pub till_id: Option<i64>,
+    pub unique_id: Option<String>,
+}
+
+/// The customer's points entries (not alternate currencies: those are another ledger), newest
+/// first by ledger id, which also keeps pages stable.
+pub async fn points_entries(db: &PgPool, query: &LedgerQuery) -> sqlx::Result<Vec<LedgerEntryRow>> {
+    sqlx::query_as::<_, LedgerEntryRow>(
+        "SELECT l.ledger_entry_type, l.cps_id, l.config_metadata, l.points_ledger_id, l.created_on,
+                c.name AS points_category_name, l.event_subject_id, e.processing_time,
+                trim_scale(l.points)::text AS points, c.category_type, e.event_type_id, l.program_id,
+                l.entity_metadata, e.request_id, l.customer_id, e.event_time, e.event_name,
+                e.generic_event_id, e.event_log_id, e.till_id, e.unique_id
+         FROM points_ledger_entries l
+         JOIN event_logs e ON e.event_log_id = l.event_log_id AND e.org_id = l.org_id
+         JOIN points_categories c ON c.points_category_id = l.points_category_id AND c.org_id = l.org_id
+         WHERE l.org_id = $1 AND l.customer_id = $2
+           AND l.alternate_currency_id IS NULL
+           AND l.ledger_entry_type = ANY($3)
+           AND ($4::timestamptz IS NULL OR l.created_on >= $4)
+           AND ($5::timestamptz IS NULL OR l.created_on < $5)
+           AND ($6::bigint[] IS NULL OR e.till_id = ANY($6))
+         ORDER BY l.points_ledger_id DESC
+         LIMIT $7 OFFSET $8",
+    )
+    .bind(query.org_id)
+    .bind(query.customer_id)
+    .bind(&query.entry_types)
+    .bind(query.created_from)
+    .bind(query.created_until)
+    .bind(&query.till_ids)
+    .bind(query.window.limit)
+    .bind(query.window.offset)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn customer_exists(db: &PgPool, org_id: i64, customer_id: i64) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM customers WHERE org_id = $1 AND customer_id = $2)")
+        .bind(org_id)
+        .bind(customer_id)
+        .fetch_one(db)
+        .await
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct AlternateCurrency {
+    pub alternate_currency_id: i64,
+    pub name: String,
+}
+
+/// The org's alternate currencies with exactly these names; names that match none are left out.
+pub async fn alternate_currencies_named(db: &PgPool, org_id: i64, names: &[String]) -> sqlx::Result<Vec<AlternateCurrency>> {
+    sqlx::query_as::<_, AlternateCurrency>(
+        "SELECT alternate_currency_id, name FROM alternate_currencies WHERE org_id = $1 AND name = ANY($2)",
+    )
+    .bind(org_id)
+    .bind(names)
+    .fetch_all(db)
+    .await
+}
