@@ -3,3 +3,5 @@
 pub mod bundle;
 pub mod meta;
 pub mod orgs;
+pub mod profiles;
+pub mod targets;
