@@ -8,3 +8,4 @@ mod auth;
 mod embedded;
 mod envelopes;
 mod fixtures;
+mod target_groups;
