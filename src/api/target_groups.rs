@@ -111,10 +111,10 @@ async fn user_target_groups(
         GroupFilter { include_inactive: query.include_inactive, excluded: &query.excluded_group_ids },
     )
     .await?;
-    let (enrolled, audience): (Vec<i64>, Vec<i64>) = {
-        let (enrolled, audience): (Vec<&TargetGroupRow>, Vec<&TargetGroupRow>) = groups.iter().partition(|group| group.first_user_target_id.is_some());
-        (enrolled.iter().map(|g| g.target_group_id).collect(), audience.iter().map(|g| g.target_group_id).collect())
+    let group_ids = |enrolled: bool| -> Vec<i64> {
+        groups.iter().filter(|group| group.first_user_target_id.is_some() == enrolled).map(|group| group.target_group_id).collect()
     };
+    let (enrolled, audience) = (group_ids(true), group_ids(false));
     let target_filter = TargetFilter { include_inactive_rules: query.include_inactive_targets, target_rule_id: query.target_rule_id };
     let targets = repo::targets::targets(db, org.org_id, user_id, &enrolled, &audience, target_filter).await?;
 
@@ -245,7 +245,9 @@ impl Judgement {
             .into_iter()
             .filter_map(|group| targets_of_group.remove(&group.target_group_id).map(|targets| (group, targets)))
             .collect();
-        java_hash_map_order(shown, |(group, _)| group.target_group_id, |(group, _)| (group.first_user_target_id.is_none(), group.first_user_target_id, group.target_group_id))
+        // Capillary puts the groups the customer holds targets in first, then audience groups.
+        let insertion_order = |(group, _): &(TargetGroupRow, Vec<Target>)| (group.first_user_target_id.is_none(), group.first_user_target_id, group.target_group_id);
+        java_hash_map_order(shown, |(group, _)| group.target_group_id, insertion_order)
             .into_iter()
             .map(|(group, targets)| TargetGroup {
                 id: group.target_group_id,
@@ -266,30 +268,31 @@ impl Judgement {
     }
 
     fn target(&self, target: TargetRow, milestones: Option<Vec<Milestone>>) -> Target {
+        let current_period = self.is_current(&target);
         let achieved_at = target.achieved_on.filter(|at| self.happened(*at));
         Target {
             target_id: target.user_target_id,
             period_id: target.period_id,
             program_id: target.program_id,
-            alternate_currency_identifier: target.alternate_currency_identifier.clone(),
-            alternate_currency_name: target.alternate_currency_name.clone(),
-            period_ref_code: target.ref_code.clone(),
+            alternate_currency_identifier: target.alternate_currency_identifier,
+            alternate_currency_name: target.alternate_currency_name,
+            period_ref_code: target.ref_code,
             period_start_date: target.start_date.format("%Y-%m-%d").to_string(),
             period_end_date: target.end_date.format("%Y-%m-%d").to_string(),
             target_value: target.target_value,
             target_achieved_value: target.achieved_value,
-            target_name: target.target_name.clone(),
-            target_type: target.target_type.clone(),
-            target_entity: target.target_entity.clone(),
+            target_name: target.target_name,
+            target_type: target.target_type,
+            target_entity: target.target_entity,
             target_rule_id: target.target_rule_id,
             // A target the customer is not enrolled in is made up at the moment of asking, as
             // Capillary does: it reports that moment as its enrolment.
             enrolled_on: self.timestamp(target.enrolled_on.unwrap_or(self.instant)),
-            event_name: target.event_name.clone(),
+            event_name: target.event_name,
             period_start_date_with_time_stamp: self.wall_clock(target.start_time),
             period_end_date_with_time_stamp: self.wall_clock(target.end_time),
             target_achieved_date_time: self.reports_achievement_times.then(|| achieved_at.map(|at| self.timestamp(at))),
-            current_period: self.is_current(&target),
+            current_period,
             milestones,
         }
     }
