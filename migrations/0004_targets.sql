@@ -1,10 +1,14 @@
 -- What GET /v3/users/{userId}/targetGroups needs beyond the shared universe. Additive only: every
 -- new column has a default, so bundles written without them still load.
 
--- Capillary started reporting when a target or streak was achieved (targetAchievedDateTime,
--- streakAchievedDateTime) in a mid-2024 release. An org on a cluster still running the earlier
--- release (the documents' May 2024 samples) gets responses without those fields.
-ALTER TABLE orgs ADD COLUMN reports_achievement_times boolean NOT NULL DEFAULT true;
+-- Which Capillary release an org's cluster runs, where the output of an API differs between
+-- releases. An org without a row runs the current one.
+CREATE TABLE org_releases (
+    org_id                    bigint PRIMARY KEY REFERENCES orgs ON DELETE CASCADE,
+    -- Capillary started reporting when a target or streak was achieved (targetAchievedDateTime,
+    -- streakAchievedDateTime) in a mid-2024 release; the documents' May 2024 samples predate it.
+    reports_achievement_times boolean NOT NULL DEFAULT true
+);
 
 -- The rule whose targets a streak counts (NULL: any rule of the streak's group).
 ALTER TABLE streaks ADD COLUMN target_rule_id bigint REFERENCES target_rules;
