@@ -60,6 +60,14 @@ pub enum ErrorCode {
     Internal,
     /// The database cannot be reached.
     Unavailable,
+
+    // GET /v3/users/{userId}/targetGroups
+    /// `userId` is not a customer of the caller's org.
+    TargetGroupsCustomerNotFound,
+    /// `userId` is not a whole number.
+    TargetGroupsInvalidUserId,
+    /// A query parameter of the endpoint is malformed (the message names it).
+    TargetGroupsInvalidParameter,
 }
 
 impl ErrorCode {
@@ -76,6 +84,10 @@ impl ErrorCode {
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+
+            // GET /v3/users/{userId}/targetGroups
+            ErrorCode::TargetGroupsCustomerNotFound => StatusCode::NOT_FOUND,
+            ErrorCode::TargetGroupsInvalidUserId | ErrorCode::TargetGroupsInvalidParameter => StatusCode::BAD_REQUEST,
         }
     }
 
@@ -84,6 +96,12 @@ impl ErrorCode {
         match self {
             ErrorCode::TokenExpired => 498,
             ErrorCode::InvalidClientCredentials => 320001,
+
+            // GET /v3/users/{userId}/targetGroups
+            ErrorCode::TargetGroupsCustomerNotFound => 8015,
+            ErrorCode::TargetGroupsInvalidUserId => 11012,
+            ErrorCode::TargetGroupsInvalidParameter => 11030,
+
             other => i64::from(other.status().as_u16()),
         }
     }
@@ -101,6 +119,11 @@ impl ErrorCode {
             ErrorCode::UnsupportedMediaType => "The request body must be application/json",
             ErrorCode::Internal => "Internal server error",
             ErrorCode::Unavailable => "The database is unavailable; try again",
+
+            // GET /v3/users/{userId}/targetGroups
+            ErrorCode::TargetGroupsCustomerNotFound => "Customer not found",
+            ErrorCode::TargetGroupsInvalidUserId => "Invalid userId passed in request",
+            ErrorCode::TargetGroupsInvalidParameter => "Invalid query parameter",
         }
     }
 

@@ -11,10 +11,15 @@ use crate::{error::ApiError, error::ErrorCode, state::AppState};
 pub mod admin;
 pub mod das;
 pub mod oauth;
+pub mod target_groups;
 
 /// Every route of the service.
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(admin::routes()).merge(oauth::routes()).merge(das::routes())
+    Router::new()
+        .merge(admin::routes())
+        .merge(oauth::routes())
+        .merge(das::routes())
+        .merge(target_groups::routes())
 }
 
 /// Unknown paths; under `/__admin/` only for callers with the admin token, so the control plane

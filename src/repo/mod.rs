@@ -5,3 +5,5 @@ pub mod completions;
 pub mod ledger;
 pub mod meta;
 pub mod orgs;
+pub mod profiles;
+pub mod targets;

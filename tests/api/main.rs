@@ -9,3 +9,4 @@ mod das;
 mod embedded;
 mod envelopes;
 mod fixtures;
+mod target_groups;
