@@ -1,5 +1,6 @@
 //! `GET /v3/users/{userId}/targetGroups`: a customer's target groups with their targets per
-//! period, milestones and streaks, judged at the emulator's clock or at `trackingDate`.
+//! period, milestones and streaks, judged at the emulator's clock for the caller's org or at
+//! `trackingDate`.
 
 use std::collections::{HashMap, HashSet};
 
@@ -100,7 +101,7 @@ async fn user_target_groups(
     let channels = repo::profiles::comm_channels(db, org.org_id, user_id).await?;
 
     let judged = Judgement {
-        instant: query.tracking_date.unwrap_or_else(|| state.clock.now()),
+        instant: query.tracking_date.unwrap_or_else(|| state.clock.now_for(&org)),
         time_zone: org.time_zone,
         reports_achievement_times: repo::targets::reports_achievement_times(db, org.org_id).await?,
     };

@@ -139,7 +139,7 @@ async fn runs_its_own_postgres_and_keeps_data_across_restarts() {
     let mut second = Emulator::start(&dir, port);
     second.wait_ready(&client).await;
     let exported = admin_get(&client, &second.base, "/__admin/fixtures").await;
-    assert_eq!(exported["orgs"], json!([{"org_id": 77, "name": "Written before the restart", "time_zone": "UTC", "is_default": false}]));
+    assert_eq!(exported["orgs"], json!([{"org_id": 77, "name": "Written before the restart", "time_zone": "UTC", "is_default": false, "clock": null}]));
     second.stop();
     let _ = std::fs::remove_dir_all(dir);
 }

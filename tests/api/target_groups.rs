@@ -1103,13 +1103,16 @@ const TARGET_ACHIEVED_FRAGMENT: &str = r##"{
                     }"##;
 
 /// The instant the "With streak detail" sample was taken: its targets not enrolled in report it as
-/// `enrolledOn` (2024-05-07T10:26:56.573+0000). The milestone sample is from the same month.
+/// `enrolledOn` (2024-05-07T10:26:56.573+0000). The milestone sample is from the same month. Org
+/// 100001's clock stands there.
 const MAY_2024_SAMPLES_TAKEN: i64 = 1715077616573;
-/// The instant the cyclic-window sample was taken (2024-07-30T11:32:56.360+0530).
+/// The instant the cyclic-window sample was taken (2024-07-30T11:32:56.360+0530), where org
+/// 100003's clock stands.
 const CYCLIC_SAMPLE_TAKEN: i64 = 1722319376360;
 
 const UTC_TILL: &str = "utc.till";
 const UTC2_TILL: &str = "utc2.till";
+const CYCLIC_TILL: &str = "cyclic.till";
 const CONNECTED_TILL: &str = "connected.till";
 
 fn sample(text: &str) -> Value {
@@ -1187,15 +1190,15 @@ fn target<'a>(data: &'a Value, group_id: i64, period_id: i64) -> &'a Value {
 #[sqlx::test]
 async fn the_streak_detail_sample(pool: PgPool) {
     let app = TestApp::new(pool).await;
-    let uri = format!("/v3/users/64035151/targetGroups?trackingDate={MAY_2024_SAMPLES_TAKEN}");
-    assert_json_eq(&get(&app, UTC_TILL, &uri).await, &sample(STREAK_DETAIL_SAMPLE)["data"]);
+    let data = get(&app, UTC_TILL, "/v3/users/64035151/targetGroups").await;
+    assert_json_eq(&data, &sample(STREAK_DETAIL_SAMPLE)["data"]);
 }
 
 #[sqlx::test]
 async fn the_milestone_detail_sample(pool: PgPool) {
     let app = TestApp::new(pool).await;
-    let uri = format!("/v3/users/547528790/targetGroups?trackingDate={MAY_2024_SAMPLES_TAKEN}");
-    assert_json_eq(&get(&app, UTC_TILL, &uri).await, &sample(MILESTONE_DETAIL_SAMPLE)["data"]);
+    let data = get(&app, UTC_TILL, "/v3/users/547528790/targetGroups").await;
+    assert_json_eq(&data, &sample(MILESTONE_DETAIL_SAMPLE)["data"]);
 }
 
 #[sqlx::test]
@@ -1208,8 +1211,8 @@ async fn the_include_inactive_targets_sample_at_the_bundle_clock(pool: PgPool) {
 #[sqlx::test]
 async fn the_cyclic_window_sample(pool: PgPool) {
     let app = TestApp::new(pool).await;
-    let uri = format!("/v3/users/387035386/targetGroups?trackingDate={CYCLIC_SAMPLE_TAKEN}");
-    assert_json_eq(&get(&app, DEMO_TILL, &uri).await, &sample(CYCLIC_WINDOW_SAMPLE)["data"]);
+    let data = get(&app, CYCLIC_TILL, "/v3/users/387035386/targetGroups").await;
+    assert_json_eq(&data, &sample(CYCLIC_WINDOW_SAMPLE)["data"]);
 }
 
 #[sqlx::test]
@@ -1231,6 +1234,10 @@ async fn oauth_reads_the_same_as_basic_auth(pool: PgPool) {
     let token = app.oauth_token("demo-key", "demo-secret").await;
     let response = app.get("/v3/users/387043873/targetGroups?includeInactiveTargets=true").oauth(&token).send().await;
     assert_json_eq(&data(&response), &sample(INCLUDE_INACTIVE_TARGETS_SAMPLE)["data"]);
+    // A token's org stands at its own clock, as its till's does.
+    let token = app.oauth_token("cyclic-key", "cyclic-secret").await;
+    let response = app.get("/v3/users/387035386/targetGroups").oauth(&token).send().await;
+    assert_json_eq(&data(&response), &sample(CYCLIC_WINDOW_SAMPLE)["data"]);
 }
 
 // --------------------------------------------------------------------------- query parameters
@@ -1363,20 +1370,51 @@ async fn current_period_turns_at_midnight_in_the_orgs_time_zone(pool: PgPool) {
     // A cyclic window of one second: current only within it.
     for (instant, current) in [("2024-07-01T20:15:56.999+05:30", false), ("2024-07-01T20:15:57.500+05:30", true), ("2024-07-01T20:15:58+05:30", false)] {
         let uri = format!("/v3/users/387035386/targetGroups?trackingDate={}", millis(instant));
-        let data = get(&app, DEMO_TILL, &uri).await;
+        let data = get(&app, CYCLIC_TILL, &uri).await;
         assert_eq!(target(&data, 34044, 45523)["currentPeriod"], current, "{instant}");
     }
 }
 
 #[sqlx::test]
-async fn the_configured_clock_wins_over_the_bundles(pool: PgPool) {
-    let config = RuntimeConfig { clock: Some("2024-07-30T06:02:56.360Z".parse().unwrap()), ..RuntimeConfig::default() };
+async fn the_clock_is_the_configured_one_else_the_orgs_else_the_bundles(pool: PgPool) {
+    // Period 43130 is 2024-06-20 in Asia/Kolkata. Org 50406 has no clock of its own: the bundle's
+    // settings.clock (2024-06-20T12:30:00+05:30) judges it.
+    let uri = "/v3/users/387043873/targetGroups?includeInactiveTargets=true";
+    let set_demo_org_clock = |pool: PgPool| async move {
+        sqlx::query("UPDATE orgs SET clock = '2024-06-21T00:00:00+05:30' WHERE org_id = 50406").execute(&pool).await.unwrap();
+    };
+    let app = TestApp::new(pool.clone()).await;
+    assert_eq!(target(&get(&app, DEMO_TILL, uri).await, 32960, 43130)["currentPeriod"], true);
+
+    // The org's clock wins over the bundle's.
+    set_demo_org_clock(pool.clone()).await;
+    assert_eq!(target(&get(&app, DEMO_TILL, uri).await, 32960, 43130)["currentPeriod"], false);
+
+    // The configured clock wins over both.
+    let config = RuntimeConfig { clock: Some("2024-06-20T23:59:59+05:30".parse().unwrap()), ..RuntimeConfig::default() };
+    let app = TestApp::with_config(pool.clone(), config).await;
+    set_demo_org_clock(pool).await;
+    assert_eq!(target(&get(&app, DEMO_TILL, uri).await, 32960, 43130)["currentPeriod"], true);
+    let cyclic = get(&app, CYCLIC_TILL, "/v3/users/387035386/targetGroups").await;
+    assert_eq!(target(&cyclic, 34044, 45523)["enrolledOn"], "2024-06-20T23:59:59.000+0530", "not org 100003's clock");
+}
+
+#[sqlx::test]
+async fn tracking_date_wins_over_every_clock(pool: PgPool) {
+    let config = RuntimeConfig { clock: Some("2030-01-01T00:00:00Z".parse().unwrap()), ..RuntimeConfig::default() };
     let app = TestApp::with_config(pool, config).await;
-    let data = get(&app, DEMO_TILL, "/v3/users/387035386/targetGroups").await;
-    assert_json_eq(&data, &sample(CYCLIC_WINDOW_SAMPLE)["data"]);
-    // trackingDate still wins for its request.
+    let data = get(&app, CYCLIC_TILL, "/v3/users/387035386/targetGroups").await;
+    assert_eq!(target(&data, 34044, 45523)["enrolledOn"], "2030-01-01T05:30:00.000+0530");
+    // At the instants they were taken, the samples come back whatever the clock says.
+    let uri = format!("/v3/users/387035386/targetGroups?trackingDate={CYCLIC_SAMPLE_TAKEN}");
+    assert_json_eq(&get(&app, CYCLIC_TILL, &uri).await, &sample(CYCLIC_WINDOW_SAMPLE)["data"]);
+    let uri = format!("/v3/users/64035151/targetGroups?trackingDate={MAY_2024_SAMPLES_TAKEN}");
+    assert_json_eq(&get(&app, UTC_TILL, &uri).await, &sample(STREAK_DETAIL_SAMPLE)["data"]);
+    let uri = format!("/v3/users/547528790/targetGroups?trackingDate={MAY_2024_SAMPLES_TAKEN}");
+    assert_json_eq(&get(&app, UTC_TILL, &uri).await, &sample(MILESTONE_DETAIL_SAMPLE)["data"]);
+    // And inside a period of its own.
     let uri = format!("/v3/users/387035386/targetGroups?trackingDate={}", millis("2024-07-01T20:15:57+05:30"));
-    let data = get(&app, DEMO_TILL, &uri).await;
+    let data = get(&app, CYCLIC_TILL, &uri).await;
     assert_eq!(target(&data, 34044, 45523)["currentPeriod"], true);
     assert_eq!(target(&data, 34044, 45523)["enrolledOn"], "2024-07-01T20:15:57.000+0530");
 }
@@ -1386,8 +1424,7 @@ async fn the_configured_clock_wins_over_the_bundles(pool: PgPool) {
 #[sqlx::test]
 async fn streaks_appear_only_on_groups_that_track_them(pool: PgPool) {
     let app = TestApp::new(pool).await;
-    let uri = format!("/v3/users/64035151/targetGroups?trackingDate={MAY_2024_SAMPLES_TAKEN}");
-    let data = get(&app, UTC_TILL, &uri).await;
+    let data = get(&app, UTC_TILL, "/v3/users/64035151/targetGroups").await;
     for group in data["targetGroups"].as_array().unwrap() {
         let tracks = matches!(group["trackingType"].as_str(), Some("STREAKS" | "NON_CONTINUOUS_STREAKS"));
         assert_eq!(group.get("streaks").is_some(), tracks, "{group}");
@@ -1433,7 +1470,7 @@ async fn milestones_are_listed_per_target_or_null(pool: PgPool) {
     ]));
     assert_eq!(target(&data, 39003, 39103)["milestones"], Value::Null);
     // A target the customer is not enrolled in has not reached any milestone.
-    let data = get(&app, DEMO_TILL, "/v3/users/387035386/targetGroups").await;
+    let data = get(&app, CYCLIC_TILL, "/v3/users/387035386/targetGroups").await;
     assert_json_eq(&target(&data, 34044, 45523)["milestones"], &json!([{"id": 10794, "triggerName": "targetAchieved", "triggerValue": 1500, "isAchieved": false}]));
 }
 
@@ -1469,8 +1506,7 @@ async fn an_org_on_the_release_before_achievement_times_omits_them(pool: PgPool)
 #[sqlx::test]
 async fn targets_not_enrolled_in_list_every_period_of_the_group(pool: PgPool) {
     let app = TestApp::new(pool).await;
-    let uri = format!("/v3/users/64035151/targetGroups?trackingDate={MAY_2024_SAMPLES_TAKEN}");
-    let data = get(&app, UTC_TILL, &uri).await;
+    let data = get(&app, UTC_TILL, "/v3/users/64035151/targetGroups").await;
     let capping = group(&data, 643)["targets"].as_array().unwrap();
     assert_eq!(capping.len(), 12);
     assert!(capping.iter().all(|t| t["targetId"].is_null() && t["targetAchievedValue"] == 0.0 && t["enrolledOn"] == "2024-05-07T10:26:56.573+0000"));
@@ -1504,8 +1540,15 @@ async fn an_unknown_customer_is_404(pool: PgPool) {
 async fn another_orgs_customer_is_not_found(pool: PgPool) {
     let app = TestApp::new(pool).await;
     // 64035151 belongs to the UTC org; 387043873 to org 50406, which connected.till's org is
-    // connected from but cannot read through this API.
-    let cases = [(DEMO_TILL, 64035151), (CONNECTED_TILL, 387043873), (UTC2_TILL, 64035151), (UTC_TILL, 39000001)];
+    // connected from but cannot read through this API; 387035386 to the cyclic org.
+    let cases = [
+        (DEMO_TILL, 64035151),
+        (CONNECTED_TILL, 387043873),
+        (UTC2_TILL, 64035151),
+        (UTC_TILL, 39000001),
+        (DEMO_TILL, 387035386),
+        (CYCLIC_TILL, 387043873),
+    ];
     for (till, user_id) in cases {
         let response = app.get(&format!("/v3/users/{user_id}/targetGroups")).basic(till, DEMO_PASSWORD).send().await;
         let message = assert_v3_error(&response, StatusCode::NOT_FOUND, 8015);
