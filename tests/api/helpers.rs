@@ -26,7 +26,6 @@ pub const ADMIN_TOKEN: &str = "admin";
 pub struct TestApp {
     pub router: Router,
     pub pool: PgPool,
-    pub state: AppState,
 }
 
 impl TestApp {
@@ -38,7 +37,7 @@ impl TestApp {
     pub async fn with_config(pool: PgPool, config: RuntimeConfig) -> TestApp {
         load_default_fixtures(&pool).await;
         let state = AppState::new(pool.clone(), config).await.expect("app state");
-        TestApp { router: app(state.clone()), pool, state }
+        TestApp { router: app(state), pool }
     }
 
     pub fn request(&self, method: Method, uri: &str) -> TestRequest {
