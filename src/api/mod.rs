@@ -25,11 +25,10 @@ pub fn routes() -> Router<AppState> {
 /// Unknown paths; under `/__admin/` only for callers with the admin token, so the control plane
 /// reveals nothing to others.
 pub async fn not_found(State(state): State<AppState>, method: Method, uri: Uri, headers: HeaderMap) -> ApiError {
-    if uri.path().starts_with("/__admin") {
-        if let Err(unauthorized) = admin::AdminAuth::check(&headers, &state) {
+    if uri.path().starts_with("/__admin")
+        && let Err(unauthorized) = admin::AdminAuth::check(&headers, &state) {
             return unauthorized;
         }
-    }
     ApiError::not_found(format!("No endpoint {method} {}", uri.path()))
 }
 

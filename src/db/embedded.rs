@@ -127,11 +127,10 @@ impl EmbeddedPostgres {
 /// The directory holding `initdb` and `pg_ctl`: on PATH, else the newest /usr/lib/postgresql/N/bin.
 fn find_binaries() -> Option<PathBuf> {
     let has_both = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
-    if let Some(path) = std::env::var_os("PATH") {
-        if let Some(dir) = std::env::split_paths(&path).find(|dir| has_both(dir)) {
+    if let Some(path) = std::env::var_os("PATH")
+        && let Some(dir) = std::env::split_paths(&path).find(|dir| has_both(dir)) {
             return Some(dir);
         }
-    }
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .ok()?
         .filter_map(|entry| entry.ok())

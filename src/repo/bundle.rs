@@ -61,11 +61,10 @@ pub async fn universe_tables(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result
     }
     let mut parents: BTreeMap<String, BTreeSet<String>> = tables.keys().map(|name| (name.clone(), BTreeSet::new())).collect();
     for (child, parent) in references {
-        if child != parent && tables.contains_key(&parent) {
-            if let Some(set) = parents.get_mut(&child) {
+        if child != parent && tables.contains_key(&parent)
+            && let Some(set) = parents.get_mut(&child) {
                 set.insert(parent);
             }
-        }
     }
     // Kahn's algorithm, alphabetical among the ready ones so the order is stable.
     let mut ordered = Vec::with_capacity(tables.len());

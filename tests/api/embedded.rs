@@ -29,11 +29,10 @@ impl Emulator {
     async fn wait_ready(&mut self, client: &reqwest::Client) {
         let deadline = Instant::now() + Duration::from_secs(90);
         loop {
-            if let Ok(response) = client.get(format!("{}/__admin/ready", self.base)).send().await {
-                if response.status().is_success() {
+            if let Ok(response) = client.get(format!("{}/__admin/ready", self.base)).send().await
+                && response.status().is_success() {
                     return;
                 }
-            }
             if let Some(status) = self.child.try_wait().unwrap() {
                 panic!("the emulator exited early: {status}");
             }

@@ -1172,11 +1172,11 @@ fn group_ids(data: &Value) -> Vec<i64> {
     data["targetGroups"].as_array().unwrap().iter().map(|group| group["id"].as_i64().unwrap()).collect()
 }
 
-fn group<'a>(data: &'a Value, id: i64) -> &'a Value {
+fn group(data: &Value, id: i64) -> &Value {
     data["targetGroups"].as_array().unwrap().iter().find(|group| group["id"] == id).unwrap_or_else(|| panic!("no group {id}: {data}"))
 }
 
-fn target<'a>(data: &'a Value, group_id: i64, period_id: i64) -> &'a Value {
+fn target(data: &Value, group_id: i64, period_id: i64) -> &Value {
     group(data, group_id)["targets"]
         .as_array()
         .unwrap()
