@@ -9,11 +9,15 @@ use axum::{
 use crate::{error::ApiError, error::ErrorCode, state::AppState};
 
 pub mod admin;
+pub mod explode;
 pub mod oauth;
 
 /// Every route of the service.
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(admin::routes()).merge(oauth::routes())
+    Router::new()
+        .merge(admin::routes())
+        .merge(oauth::routes())
+        .merge(explode::routes())
 }
 
 /// Unknown paths; under `/__admin/` only for callers with the admin token, so the control plane

@@ -7,4 +7,5 @@ mod admin;
 mod auth;
 mod embedded;
 mod envelopes;
+mod explode;
 mod fixtures;
