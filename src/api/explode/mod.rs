@@ -144,8 +144,7 @@ async fn explode(state: &AppState, request: &ExplodeRequest, orgs: &[Org], with_
 
     let mut warnings = Vec::new();
     let currencies = currency_filter(state, request, &org_ids, &mut warnings).await?;
-    let event_ids: Vec<i64> = events.iter().map(|event| event.event_log_id).collect();
-    let data = load_event_data(state, request, &org_ids, &event_ids, &events, &currencies).await?;
+    let data = load_event_data(state, request, &org_ids, &events, &currencies).await?;
 
     let zones: HashMap<i64, Tz> = orgs.iter().map(|org| (org.org_id, org.time_zone)).collect();
     let events = events
@@ -280,15 +279,16 @@ async fn load_event_data(
     state: &AppState,
     request: &ExplodeRequest,
     org_ids: &[i64],
-    event_ids: &[i64],
     events: &[EventRow],
     currencies: &CurrencyFilter,
 ) -> ApiResult<EventData> {
     let db = &state.db;
     let mut data = EventData::default();
-    if event_ids.is_empty() {
+    if events.is_empty() {
         return Ok(data);
     }
+    let event_ids: Vec<i64> = events.iter().map(|event| event.event_log_id).collect();
+    let event_ids = event_ids.as_slice();
     let has = |name: &str| events.iter().any(|event| event.event_name == name);
     for award in repo::events::awards(db, org_ids, event_ids, currencies).await? {
         data.awards.entry(award.event_log_id).or_default().push(award);

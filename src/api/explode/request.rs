@@ -113,6 +113,7 @@ impl ExplodeRequest {
             }
             UserType::UserGroup => Subject::UserGroup { identifier: group_identifier(name, value)?, primary_member_only },
         };
+        let (payment_modes, payment_mode) = (params.flag("getPaymentModes")?, params.flag("getPaymentMode")?);
         let blocks = Blocks {
             bill_details: params.flag("getBillDetails")?,
             points_earned_breakup: params.flag("getPointsEarnedBreakup")?,
@@ -120,7 +121,7 @@ impl ExplodeRequest {
             extended_fields: params.flag("getExtendedFields")?,
             max_conversion_details: params.flag("getMaxConversionDetails")?,
             // v2 spells it getPaymentModes, v2.1 getPaymentMode; both versions take both.
-            payment_modes: params.flag("getPaymentModes")? || params.flag("getPaymentMode")?,
+            payment_modes: payment_modes || payment_mode,
         };
         Ok(ExplodeRequest {
             subject,
@@ -293,10 +294,10 @@ fn alternate_currency_names(params: &Params) -> ApiResult<Vec<String>> {
 }
 
 fn page(params: &Params) -> ApiResult<OffsetLimit> {
-    if let Some(limit) = params.optional::<i64>("limit")? {
-        if limit > DEFAULT_LIMIT {
-            return Err(explode_error(ErrorCode::ExplodeLimitTooLarge, "limit", format!(" (limit={limit})")));
-        }
+    if let Some(limit) = params.optional::<i64>("limit")?
+        && limit > MAX_EVENTS as i64
+    {
+        return Err(explode_error(ErrorCode::ExplodeLimitTooLarge, "limit", format!(" (limit={limit})")));
     }
     OffsetLimit::from_params(params, DEFAULT_LIMIT, MAX_EVENTS as i64)
 }
