@@ -48,7 +48,8 @@ const EVENT_COLUMNS: &str = "e.event_log_id, e.org_id, e.event_name, e.event_tim
 
 /// The events with these ids in the orgs, whoever they belong to (`owned` tells).
 pub async fn events_by_ids(db: &PgPool, org_ids: &[i64], owners: &Owners, event_log_ids: &[i64]) -> sqlx::Result<Vec<EventRow>> {
-    let sql = format!("SELECT {EVENT_COLUMNS} FROM event_logs e WHERE e.org_id = ANY($1) AND e.event_log_id = ANY($5) ORDER BY e.event_log_id");
+    let sql =
+        format!("SELECT {EVENT_COLUMNS} FROM event_logs e WHERE e.org_id = ANY($1) AND e.event_log_id = ANY($5) ORDER BY e.event_log_id");
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(org_ids)
         .bind(&owners.customers)
@@ -60,7 +61,13 @@ pub async fn events_by_ids(db: &PgPool, org_ids: &[i64], owners: &Owners, event_
 }
 
 /// The owners' events of this name whose reference id is one of these.
-pub async fn events_by_references(db: &PgPool, org_ids: &[i64], owners: &Owners, event_name: &str, references: &[String]) -> sqlx::Result<Vec<EventRow>> {
+pub async fn events_by_references(
+    db: &PgPool,
+    org_ids: &[i64],
+    owners: &Owners,
+    event_name: &str,
+    references: &[String],
+) -> sqlx::Result<Vec<EventRow>> {
     let sql = format!(
         "SELECT * FROM (SELECT {EVENT_COLUMNS} FROM event_logs e
                         WHERE e.org_id = ANY($1) AND e.event_name = $5 AND e.event_reference_id = ANY($6)) owned_events

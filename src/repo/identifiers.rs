@@ -18,7 +18,10 @@ pub struct SourceFilter<'a> {
 pub enum CustomerKey<'a> {
     Id(i64),
     /// `identifier_type` as stored (`mobile`, `email`, `externalId`, ...), compared case-insensitively.
-    Identifier { kind: &'a str, value: &'a str },
+    Identifier {
+        kind: &'a str,
+        value: &'a str,
+    },
 }
 
 /// How a user group is named.

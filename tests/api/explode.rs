@@ -196,7 +196,18 @@ async fn the_v2_pages_endpoint_examples_work(pool: PgPool) {
     let event = single(&body);
     assert_eq!(
         keys(&event),
-        ["eventLogId", "eventName", "eventDetails", "billDetails", "customFields", "paymentModes", "maxConversionDate", "pointInTimeSlabs", "eventReferenceId", "uniqueId"]
+        [
+            "eventLogId",
+            "eventName",
+            "eventDetails",
+            "billDetails",
+            "customFields",
+            "paymentModes",
+            "maxConversionDate",
+            "pointInTimeSlabs",
+            "eventReferenceId",
+            "uniqueId"
+        ]
     );
     assert_eq!(event["eventReferenceId"], "37195406289");
     assert_eq!(event["billDetails"]["billNumber"], "INV-37195406289");
@@ -252,16 +263,18 @@ async fn the_v2_1_pages_endpoint_example_and_the_reference_files_curl_work(pool:
     let query = "identifierName=mobile&identifierValue=917406401004&source=INSTORE&eventIds=18608683";
     assert_eq!(single(&ok(&connected(&app, &v2_1(query)).await))["orgId"], 4000218);
     assert_eq!(single(&ok(&other_4000218(&app, query).await))["orgId"], 4000218);
-    // The reference file's curl: mobile 9988221100, event 13499088, in org 50405 (connected to 50406).
-    let response = app
-        .get(&v2_1("identifierName=mobile&identifierValue=9988221100&source=INSTORE&eventIds=13499088"))
-        .demo()
-        .header("DATA-SCOPE", "OTHER")
-        .header("DATA-SCOPE-ORG", "50405")
-        .send()
-        .await;
-    let event = single(&ok(&response));
-    assert_eq!((event["eventLogId"].as_i64(), event["orgId"].as_i64()), (Some(13499088), Some(50405)));
+    // The reference file's curl: mobile 9988221100, event 13499088, DATA-SCOPE-ORG 50405. The
+    // default bundle has that customer and event in the sister org 4000219 (connected to 50406);
+    // 50405 itself is no org the demo org is connected to.
+    let curl = |org: &'static str| {
+        app.get(&v2_1("identifierName=mobile&identifierValue=9988221100&source=INSTORE&eventIds=13499088"))
+            .demo()
+            .header("DATA-SCOPE", "OTHER")
+            .header("DATA-SCOPE-ORG", org)
+    };
+    let event = single(&ok(&curl("4000219").send().await));
+    assert_eq!((event["eventLogId"].as_i64(), event["orgId"].as_i64()), (Some(13499088), Some(4000219)));
+    assert_v2_error(&curl("50405").send().await, StatusCode::BAD_REQUEST, 310144);
 }
 
 // ------------------------------------------------------------------ event kinds
@@ -460,7 +473,9 @@ async fn alternate_currencies_are_left_out_unless_asked_for(pool: PgPool) {
     let stars = json!({"value": 25.0, "expiresOn": "2025-03-02 23:59:59.0", "programId": 1155,
                        "programName": "NASCAR LoyaltyDefaultProgram", "alternateCurrencyIdentifier": "bonusstars",
                        "alternateCurrencyName": "BonusStars", "expiryType": "rolling"});
-    for flags in ["&includeAlternateCurrencies=true", "&alternateCurrencyNames=BonusStars", "&alternateCurrencyNames=bonusstars,CarbonCredits"] {
+    for flags in
+        ["&includeAlternateCurrencies=true", "&alternateCurrencyNames=BonusStars", "&alternateCurrencyNames=bonusstars,CarbonCredits"]
+    {
         let with = bill_event(&app, &format!("&getBillDetails=true{flags}")).await;
         assert_eq!(bill_regular(&with), vec![bill_regular(&points_only)[0].clone(), stars.clone()], "{flags}");
     }
@@ -468,7 +483,11 @@ async fn alternate_currencies_are_left_out_unless_asked_for(pool: PgPool) {
     let with = bill_event(&app, "&getBillDetails=true&alternateCurrencyNames=CarbonCredits").await;
     assert_eq!(with, points_only);
     // Top-level points too.
-    let body = ok(&demo(&app, &v2("identifierName=id&identifierValue=347689245&source=INSTORE&eventIds=90400010&alternateCurrencyNames=CarbonCredits")).await);
+    let body = ok(&demo(
+        &app,
+        &v2("identifierName=id&identifierValue=347689245&source=INSTORE&eventIds=90400010&alternateCurrencyNames=CarbonCredits"),
+    )
+    .await);
     assert_eq!(single(&body)["pointsEarned"]["regular"][0]["alternateCurrencyName"], "CarbonCredits");
 }
 
@@ -511,7 +530,14 @@ async fn source_and_account_id_decide_where_the_identifier_is_looked_up(pool: Pg
     let app = TestApp::new(pool).await;
     let email = "identifierName=email&identifierValue=asha.rao@example.com&eventIds=27909380";
     // The email is in INSTORE and in MARTJACK account mj-web-01; the mobile only in INSTORE.
-    for source in ["source=INSTORE", "source=instore", "source=MARTJACK", "source=MARTJACK&accountId=mj-web-01", "source=ALL", "source=ALL&accountId=mj-web-01"] {
+    for source in [
+        "source=INSTORE",
+        "source=instore",
+        "source=MARTJACK",
+        "source=MARTJACK&accountId=mj-web-01",
+        "source=ALL",
+        "source=ALL&accountId=mj-web-01",
+    ] {
         assert_eq!(event_ids(&ok(&demo(&app, &v2(&format!("{email}&{source}"))).await)), [27909380], "{source}");
     }
     for source in ["source=WECHAT", "source=MARTJACK&accountId=mj-web-02"] {
@@ -521,8 +547,15 @@ async fn source_and_account_id_decide_where_the_identifier_is_looked_up(pool: Pg
     let mobile = "identifierName=mobile&identifierValue=919845012345&eventIds=27909380";
     assert_v2_error(&demo(&app, &v2(&format!("{mobile}&source=MARTJACK"))).await, StatusCode::BAD_REQUEST, 8013);
     // By id: the customer must have a profile or identifier in the source.
-    assert_eq!(event_ids(&ok(&demo(&app, &v2("identifierName=id&identifierValue=1709400643455&source=MARTJACK&eventIds=27909380")).await)), [27909380]);
-    let message = assert_v2_error(&demo(&app, &v2("identifierName=id&identifierValue=347689245&source=MARTJACK&eventIds=90400010")).await, StatusCode::BAD_REQUEST, 11012);
+    assert_eq!(
+        event_ids(&ok(&demo(&app, &v2("identifierName=id&identifierValue=1709400643455&source=MARTJACK&eventIds=27909380")).await)),
+        [27909380]
+    );
+    let message = assert_v2_error(
+        &demo(&app, &v2("identifierName=id&identifierValue=347689245&source=MARTJACK&eventIds=90400010")).await,
+        StatusCode::BAD_REQUEST,
+        11012,
+    );
     assert!(message.starts_with("Invalid userId passed in request"), "{message}");
 }
 
@@ -543,7 +576,11 @@ async fn a_user_group_is_found_by_id_external_id_or_primary_user_and_shows_the_g
     assert_eq!(event_ids(&ok(&demo(&app, &v2(&format!("{ASHA}&eventIds=90400022"))).await)), [90400022]);
     assert_v2_error(&demo(&app, &v2(&format!("{ASHA}&eventIds=90400021"))).await, StatusCode::BAD_REQUEST, 11024);
     // Nor is the customer's own event a group event.
-    assert_v2_error(&demo(&app, &v2("type=USERGROUP2&identifierName=id&identifierValue=9040401&source=INSTORE&eventIds=27909380")).await, StatusCode::BAD_REQUEST, 11024);
+    assert_v2_error(
+        &demo(&app, &v2("type=USERGROUP2&identifierName=id&identifierValue=9040401&source=INSTORE&eventIds=27909380")).await,
+        StatusCode::BAD_REQUEST,
+        11024,
+    );
 }
 
 #[sqlx::test]
@@ -552,7 +589,11 @@ async fn is_primary_user_keeps_the_groups_events_of_its_primary_member(pool: PgP
     let group = "type=USERGROUP2&identifierName=id&identifierValue=9040401&source=INSTORE";
     let body = ok(&demo(&app, &v2(&format!("{group}&isPrimaryUser=true&eventIds=90400022"))).await);
     assert_eq!(event_ids(&body), [90400022]);
-    let message = assert_v2_error(&demo(&app, &v2(&format!("{group}&isPrimaryUser=true&eventIds=90400021,90400022"))).await, StatusCode::BAD_REQUEST, 11024);
+    let message = assert_v2_error(
+        &demo(&app, &v2(&format!("{group}&isPrimaryUser=true&eventIds=90400021,90400022"))).await,
+        StatusCode::BAD_REQUEST,
+        11024,
+    );
     assert_eq!(message, "Event detail not found for event log id 90400021");
     assert_eq!(event_ids(&ok(&demo(&app, &v2(&format!("{group}&isPrimaryUser=false&eventIds=90400021"))).await)), [90400021]);
     // For a customer the flag has no meaning.
@@ -584,7 +625,8 @@ async fn reference_ids_find_bills_returns_and_behavioural_events(pool: PgPool) {
     let body = ok(&connected(&app, &v2(&format!("{NEU}&eventName=TransactionAdd&eventReferenceIds=2151165932"))).await);
     assert_eq!(event_ids(&body), [18608683, 549393345]);
     // A reference of another customer's event is no reference of this one's.
-    let message = assert_v2_error(&demo(&app, &lookup("GenericEvent", "c30af8e0-1c51-475c-bbda-ca94b1d67074")).await, StatusCode::BAD_REQUEST, 9022);
+    let message =
+        assert_v2_error(&demo(&app, &lookup("GenericEvent", "c30af8e0-1c51-475c-bbda-ca94b1d67074")).await, StatusCode::BAD_REQUEST, 9022);
     assert!(message.starts_with("Event reference IDs are invalid[c30af8e0-1c51-475c-bbda-ca94b1d67074]"), "{message}");
 }
 
@@ -652,9 +694,21 @@ async fn self_reads_only_the_callers_org(pool: PgPool) {
     let message = assert_v2_error(&demo(&app, &v2_1(&format!("{ASHA}&eventIds=18608683"))).await, StatusCode::BAD_REQUEST, 9021);
     assert_eq!(message, "Invalid identifiers found[18608683]");
     // Listing one's own org is SELF; listing another with SELF is an error.
-    let own = app.get(&v2_1(&format!("{ASHA}&eventIds=27909380"))).demo().header("DATA-SCOPE", "self").header("DATA-SCOPE-ORG", "50406").send().await;
+    let own = app
+        .get(&v2_1(&format!("{ASHA}&eventIds=27909380")))
+        .demo()
+        .header("DATA-SCOPE", "self")
+        .header("DATA-SCOPE-ORG", "50406")
+        .send()
+        .await;
     assert_eq!(single(&ok(&own))["orgId"], 50406);
-    let response = app.get(&v2_1(&format!("{ASHA}&eventIds=27909380"))).demo().header("DATA-SCOPE", "SELF").header("DATA-SCOPE-ORG", "4000218").send().await;
+    let response = app
+        .get(&v2_1(&format!("{ASHA}&eventIds=27909380")))
+        .demo()
+        .header("DATA-SCOPE", "SELF")
+        .header("DATA-SCOPE-ORG", "4000218")
+        .send()
+        .await;
     assert_v2_error(&response, StatusCode::BAD_REQUEST, 310144);
 }
 
@@ -675,17 +729,25 @@ async fn other_reads_connected_orgs_only(pool: PgPool) {
     let plural = app.get(&query).demo().header("DATA-SCOPE", "OTHER").header("DATA-SCOPE-ORGS", "4000218").send().await;
     assert_eq!(single(&ok(&plural))["orgId"], 4000218);
     // Two orgs: the customer is looked up in each.
-    let both = request("OTHER", "50405,4000218").send().await;
+    let both = request("OTHER", "4000219,4000218").send().await;
     assert_eq!(single(&ok(&both))["orgId"], 4000218);
 
     // Org 4000300 exists, and has a customer with this mobile, but is not connected to 50406.
     let message = assert_v2_error(&request("OTHER", "4000300").send().await, StatusCode::BAD_REQUEST, 310144);
     assert!(
-        message.starts_with("Connected Orgs not set properly in Headers. Check whether the target organisation is a connected organisation."),
+        message
+            .starts_with("Connected Orgs not set properly in Headers. Check whether the target organisation is a connected organisation."),
         "{message}"
     );
     assert!(message.contains("4000300"), "{message}");
-    for (scope, orgs) in [("OTHER", ""), ("OTHER", "four"), ("OTHER", "50405,4000218,4000300"), ("OTHER", "4000218,4000300"), ("ALL", "4000218"), ("PARENT", "")] {
+    for (scope, orgs) in [
+        ("OTHER", ""),
+        ("OTHER", "four"),
+        ("OTHER", "4000219,4000218,4000300"),
+        ("OTHER", "4000218,4000300"),
+        ("ALL", "4000218"),
+        ("PARENT", ""),
+    ] {
         assert_v2_error(&request(scope, orgs).send().await, StatusCode::BAD_REQUEST, 310144);
     }
 }
@@ -734,9 +796,21 @@ async fn missing_or_wrong_identifiers_get_their_codes(pool: PgPool) {
     for (query, code, starts) in [
         (events.to_owned(), 11013, "IdentifierName, identifierValue, source can not be empty"),
         (format!("identifierValue=1709400643455&source=INSTORE&{events}"), 8013, "Identifier name missing or incorrect"),
-        (format!("identifierName=phone&identifierValue=1709400643455&source=INSTORE&{events}"), 8013, "Identifier name missing or incorrect"),
-        (format!("identifierName=primaryUserId&identifierValue=1709400643455&source=INSTORE&{events}"), 8013, "Identifier name missing or incorrect"),
-        (format!("type=USERGROUP2&identifierName=mobile&identifierValue=919845012345&source=INSTORE&{events}"), 8013, "Identifier name missing or incorrect"),
+        (
+            format!("identifierName=phone&identifierValue=1709400643455&source=INSTORE&{events}"),
+            8013,
+            "Identifier name missing or incorrect",
+        ),
+        (
+            format!("identifierName=primaryUserId&identifierValue=1709400643455&source=INSTORE&{events}"),
+            8013,
+            "Identifier name missing or incorrect",
+        ),
+        (
+            format!("type=USERGROUP2&identifierName=mobile&identifierValue=919845012345&source=INSTORE&{events}"),
+            8013,
+            "Identifier name missing or incorrect",
+        ),
         (format!("identifierName=id&source=INSTORE&{events}"), 8015, "Identifier value missing or incorrect"),
         (format!("identifierName=id&identifierValue=abc&source=INSTORE&{events}"), 8015, "Identifier value missing or incorrect"),
         (format!("identifierName=mobile&identifierValue=98x45&source=INSTORE&{events}"), 8015, "Identifier value missing or incorrect"),
@@ -768,14 +842,30 @@ async fn wrong_event_selections_get_their_codes(pool: PgPool) {
     let eleven: Vec<String> = (1..=11).map(|n| n.to_string()).collect();
     let eleven = eleven.join(",");
     for (selection, code, message) in [
-        ("eventIds=27909380&eventName=TransactionAdd&eventReferenceIds=37195406289".to_owned(), 11021, "EventId and Event References,both cannot be passed"),
+        (
+            "eventIds=27909380&eventName=TransactionAdd&eventReferenceIds=37195406289".to_owned(),
+            11021,
+            "EventId and Event References,both cannot be passed",
+        ),
         ("eventIds=27909380&eventReferenceIds=37195406289".to_owned(), 11021, "EventId and Event References,both cannot be passed"),
         (String::new(), 11023, "Valid identifiers not found : required either EventLogId or (EventName and BillId)"),
-        ("eventName=TransactionAdd".to_owned(), 11023, "Valid identifiers not found : required either EventLogId or (EventName and BillId)"),
-        ("eventReferenceIds=37195406289".to_owned(), 11023, "Valid identifiers not found : required either EventLogId or (EventName and BillId)"),
+        (
+            "eventName=TransactionAdd".to_owned(),
+            11023,
+            "Valid identifiers not found : required either EventLogId or (EventName and BillId)",
+        ),
+        (
+            "eventReferenceIds=37195406289".to_owned(),
+            11023,
+            "Valid identifiers not found : required either EventLogId or (EventName and BillId)",
+        ),
         ("eventName=DelayedAccrual&eventReferenceIds=1".to_owned(), 11014, "Event name not found :DelayedAccrual"),
         (format!("eventIds={eleven}"), 11014, "Requested cannot be processed. Max 10 events are allowed in params."),
-        (format!("eventName=TransactionAdd&eventReferenceIds={eleven}"), 11014, "Requested cannot be processed. Max 10 events are allowed in params."),
+        (
+            format!("eventName=TransactionAdd&eventReferenceIds={eleven}"),
+            11014,
+            "Requested cannot be processed. Max 10 events are allowed in params.",
+        ),
         ("eventIds=dfsdsdsds".to_owned(), 11017, "Event id format exception:For input string: \"dfsdsdsds\""),
         ("eventIds=27909380,,8143509".to_owned(), 11017, "Event id format exception:For input string: \"\""),
         ("eventIds=6275461750".to_owned(), 9021, "Invalid identifiers found[6275461750]"),
@@ -798,10 +888,22 @@ async fn bad_flags_and_alternate_currency_names_get_their_codes(pool: PgPool) {
     let app = TestApp::new(pool).await;
     let base = format!("{ASHA}&eventIds=90400001");
     for name in ["BonusStars,,CarbonCredits", ",", "BonusStars,"] {
-        let message = assert_v2_error(&demo(&app, &v2(&format!("{base}&alternateCurrencyNames={name}"))).await, StatusCode::BAD_REQUEST, 9005);
+        let message =
+            assert_v2_error(&demo(&app, &v2(&format!("{base}&alternateCurrencyNames={name}"))).await, StatusCode::BAD_REQUEST, 9005);
         assert!(message.starts_with("Invalid alternateCurrencyNames field value"), "{message}");
     }
-    for flag in ["getBillDetails", "getPointsEarnedBreakup", "getCustomFields", "getExtendedFields", "getMaxConversionDetails", "getPaymentModes", "getPaymentMode", "isPrimaryUser", "includeAlternateCurrencies", "includeLastOneYearData"] {
+    for flag in [
+        "getBillDetails",
+        "getPointsEarnedBreakup",
+        "getCustomFields",
+        "getExtendedFields",
+        "getMaxConversionDetails",
+        "getPaymentModes",
+        "getPaymentMode",
+        "isPrimaryUser",
+        "includeAlternateCurrencies",
+        "includeLastOneYearData",
+    ] {
         let message = assert_v2_error(&demo(&app, &v2(&format!("{base}&{flag}=maybe"))).await, StatusCode::BAD_REQUEST, 400);
         assert!(message.contains(flag), "{message}");
     }

@@ -29,7 +29,6 @@ use crate::{
     state::AppState,
 };
 
-
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v2/pointsLedger/getLedgerExplodeInfo", get(explode_v2))
@@ -41,7 +40,12 @@ async fn explode_v2(State(state): State<AppState>, CallerOrg(org): CallerOrg, pa
     explode(&state, &request, &[org], false).await.map(Json)
 }
 
-async fn explode_v2_1(State(state): State<AppState>, CallerOrg(org): CallerOrg, headers: HeaderMap, params: Params) -> ApiResult<Json<LedgerExplodeInfo>> {
+async fn explode_v2_1(
+    State(state): State<AppState>,
+    CallerOrg(org): CallerOrg,
+    headers: HeaderMap,
+    params: Params,
+) -> ApiResult<Json<LedgerExplodeInfo>> {
     let request = ExplodeRequest::from_params(&params)?;
     let scope = DataScope::from_headers(&headers)?;
     let orgs = scope.readable_orgs(&state, org).await?;
@@ -94,10 +98,7 @@ impl DataScope {
         match text(DATA_SCOPE)?.map(|scope| scope.to_ascii_uppercase()).as_deref() {
             None | Some("SELF") => Ok(DataScope::SelfOrg { listed }),
             Some("OTHER") => Ok(DataScope::Other { listed }),
-            Some(_) => Err(scope_error(format!(
-                "{DATA_SCOPE} must be SELF or OTHER, got '{}'",
-                text(DATA_SCOPE)?.unwrap_or_default()
-            ))),
+            Some(_) => Err(scope_error(format!("{DATA_SCOPE} must be SELF or OTHER, got '{}'", text(DATA_SCOPE)?.unwrap_or_default()))),
         }
     }
 
@@ -214,8 +215,11 @@ async fn find_owners(state: &AppState, request: &ExplodeRequest, org_ids: &[i64]
 async fn select_events(state: &AppState, request: &ExplodeRequest, org_ids: &[i64], owners: &Owners) -> ApiResult<Vec<EventRow>> {
     let ordered: Vec<EventRow> = match &request.events {
         EventSelector::Ids(ids) => {
-            let mut found: HashMap<i64, EventRow> =
-                repo::events::events_by_ids(&state.db, org_ids, owners, ids).await?.into_iter().map(|row| (row.event_log_id, row)).collect();
+            let mut found: HashMap<i64, EventRow> = repo::events::events_by_ids(&state.db, org_ids, owners, ids)
+                .await?
+                .into_iter()
+                .map(|row| (row.event_log_id, row))
+                .collect();
             let missing: Vec<String> = ids.iter().filter(|id| !found.contains_key(id)).map(i64::to_string).collect();
             if !missing.is_empty() {
                 return Err(explode_error(ErrorCode::ExplodeEventIdsInvalid, "eventIds", format!("[{}]", missing.join(", "))));
@@ -257,7 +261,12 @@ async fn select_events(state: &AppState, request: &ExplodeRequest, org_ids: &[i6
 }
 
 /// Which alternate-currency awards to report; unknown names are 9018 warnings.
-async fn currency_filter(state: &AppState, request: &ExplodeRequest, org_ids: &[i64], warnings: &mut Vec<Warning>) -> ApiResult<CurrencyFilter> {
+async fn currency_filter(
+    state: &AppState,
+    request: &ExplodeRequest,
+    org_ids: &[i64],
+    warnings: &mut Vec<Warning>,
+) -> ApiResult<CurrencyFilter> {
     let selection = &request.currencies;
     let mut filter = CurrencyFilter { all: selection.all, alternate_currency_ids: Vec::new() };
     if selection.names.is_empty() {
@@ -265,11 +274,19 @@ async fn currency_filter(state: &AppState, request: &ExplodeRequest, org_ids: &[
     }
     let known = repo::events::alternate_currencies_named(&state.db, org_ids, &selection.names).await?;
     filter.alternate_currency_ids = known.iter().map(|(id, _)| *id).collect();
-    let unknown: Vec<&str> =
-        selection.names.iter().filter(|name| !known.iter().any(|(_, known)| known.eq_ignore_ascii_case(name))).map(String::as_str).collect();
+    let unknown: Vec<&str> = selection
+        .names
+        .iter()
+        .filter(|name| !known.iter().any(|(_, known)| known.eq_ignore_ascii_case(name)))
+        .map(String::as_str)
+        .collect();
     if !unknown.is_empty() {
         let code = ErrorCode::ExplodeAlternateCurrencyNotFound;
-        warnings.push(Warning { status: false, code: code.number(), message: format!("{}[{}]", code.default_message(), unknown.join(", ")) });
+        warnings.push(Warning {
+            status: false,
+            code: code.number(),
+            message: format!("{}[{}]", code.default_message(), unknown.join(", ")),
+        });
     }
     Ok(filter)
 }
@@ -311,7 +328,8 @@ async fn load_event_data(
             repo::events::target_completions(db, org_ids, event_ids).await?.into_iter().map(|row| (row.event_log_id, row)).collect();
     }
     if has("PointsRedemption") {
-        data.redemptions = repo::events::redemptions(db, org_ids, event_ids).await?.into_iter().map(|row| (row.event_log_id, row)).collect();
+        data.redemptions =
+            repo::events::redemptions(db, org_ids, event_ids).await?.into_iter().map(|row| (row.event_log_id, row)).collect();
         for row in repo::events::redemption_programs(db, org_ids, event_ids).await? {
             data.program_points.entry(row.event_log_id).or_default().push(row);
         }

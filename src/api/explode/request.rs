@@ -42,7 +42,10 @@ pub enum Subject {
 pub enum CustomerIdentifier {
     Id(i64),
     /// `kind` as stored in customer_identifiers: mobile, email, externalId.
-    Identifier { kind: &'static str, value: String },
+    Identifier {
+        kind: &'static str,
+        value: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,8 +100,20 @@ impl ExplodeRequest {
         let (name, value, source) = (params.text("identifierName"), params.text("identifierValue"), params.text("source"));
         let (name, value, source) = match (name, value, source) {
             (None, None, None) => return Err(explode_error(ErrorCode::ExplodeIdentifiersEmpty, "identifierName", String::new())),
-            (None, _, _) => return Err(explode_error(ErrorCode::ExplodeIdentifierNameInvalid, "identifierName", " (identifierName is required)".into())),
-            (_, None, _) => return Err(explode_error(ErrorCode::ExplodeIdentifierValueInvalid, "identifierValue", " (identifierValue is required)".into())),
+            (None, _, _) => {
+                return Err(explode_error(
+                    ErrorCode::ExplodeIdentifierNameInvalid,
+                    "identifierName",
+                    " (identifierName is required)".into(),
+                ));
+            }
+            (_, None, _) => {
+                return Err(explode_error(
+                    ErrorCode::ExplodeIdentifierValueInvalid,
+                    "identifierValue",
+                    " (identifierValue is required)".into(),
+                ));
+            }
             (_, _, None) => return Err(explode_error(ErrorCode::ExplodeSourceInvalid, "source", ": source is required".into())),
             (Some(name), Some(value), Some(source)) => (name, value, source),
         };
@@ -164,7 +179,11 @@ fn parse_source(text: &str) -> ApiResult<Option<String>> {
     match SOURCES.iter().find(|known| known.eq_ignore_ascii_case(text)) {
         Some(&"ALL") => Ok(None),
         Some(known) => Ok(Some((*known).to_owned())),
-        None => Err(explode_error(ErrorCode::ExplodeSourceInvalid, "source", format!(": '{text}'; source must be one of {}", SOURCES.join(", ")))),
+        None => Err(explode_error(
+            ErrorCode::ExplodeSourceInvalid,
+            "source",
+            format!(": '{text}'; source must be one of {}", SOURCES.join(", ")),
+        )),
     }
 }
 

@@ -486,12 +486,19 @@ impl Rendering<'_> {
             extended_fields: blocks.extended_fields.then(|| fields_list("extendedFields")),
             payment_modes: (kind.has_bill() && blocks.payment_modes).then(|| self.data.payment_modes.get(&id).cloned().unwrap_or_default()),
             max_conversion_date: (kind == Kind::TransactionAdd && blocks.max_conversion_details).then(|| {
-                awards.iter().filter(|award| award.award_type == "promised").filter_map(|award| award.conversion_date).max().map(|date| self.time(date))
+                awards
+                    .iter()
+                    .filter(|award| award.award_type == "promised")
+                    .filter_map(|award| award.conversion_date)
+                    .max()
+                    .map(|date| self.time(date))
             }),
             point_in_time_slabs: (kind == Kind::TransactionAdd && blocks.bill_details).then(|| self.slabs(id)),
             points_earned: top_level_points,
             points_earned_breakup: top_level_breakup,
-            behavioral_event_metadata: (kind == Kind::GenericEvent).then(|| detail("behavioralEventMetadata").map(behavioral_event_metadata)).flatten(),
+            behavioral_event_metadata: (kind == Kind::GenericEvent)
+                .then(|| detail("behavioralEventMetadata").map(behavioral_event_metadata))
+                .flatten(),
             transferred_from: transfer.map(|transfer| self.transfer_party(transfer, "FROM")),
             transferred_to: transfer.map(|transfer| self.transfer_party(transfer, "TO")),
             notes: transfer.and_then(|transfer| transfer.notes.clone()),
@@ -614,7 +621,9 @@ impl Rendering<'_> {
             points_category_name: award.points_category_name.clone(),
             expiry_strategy_id: award.expiry_strategy_id,
             expiry_strategy_name: award.expiry_strategy_name.clone(),
-            promotion_details: award.promotion_id.map(|promotion_id| PromotionDetails { promotion_id, promotion_name: award.promotion_name.clone() }),
+            promotion_details: award
+                .promotion_id
+                .map(|promotion_id| PromotionDetails { promotion_id, promotion_name: award.promotion_name.clone() }),
             return_points: decimal(&award.return_points),
             expiry_type: award.expiry_type.clone(),
         };
@@ -711,7 +720,11 @@ impl Rendering<'_> {
             .unwrap_or_default()
             .iter()
             .filter(|row| row.side.as_deref() == side)
-            .map(|row| ProgramPoints { points: row.points.clone(), program_id: row.program_id.to_string(), program_name: row.program_name.clone() })
+            .map(|row| ProgramPoints {
+                points: row.points.clone(),
+                program_id: row.program_id.to_string(),
+                program_name: row.program_name.clone(),
+            })
             .collect()
     }
 
