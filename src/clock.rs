@@ -20,6 +20,7 @@ impl Clock {
         Clock { configured, bundle: Arc::default() }
     }
 
+    /// "Now" where no org is involved; requests acting for an org use [`Clock::now_for`].
     pub fn now(&self) -> DateTime<Utc> {
         self.configured
             .or_else(|| *self.bundle.read().unwrap_or_else(|poisoned| poisoned.into_inner()))
@@ -36,11 +37,6 @@ impl Clock {
 
     pub fn set_bundle_instant(&self, instant: Option<DateTime<Utc>>) {
         *self.bundle.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = instant;
-    }
-
-    /// Whether `now` is frozen, and where.
-    pub fn frozen_at(&self) -> Option<DateTime<Utc>> {
-        self.configured.or_else(|| *self.bundle.read().unwrap_or_else(|poisoned| poisoned.into_inner()))
     }
 }
 

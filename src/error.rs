@@ -68,6 +68,47 @@ pub enum ErrorCode {
     TargetGroupsInvalidUserId,
     /// A query parameter of the endpoint is malformed (the message names it).
     TargetGroupsInvalidParameter,
+    // getLedgerExplodeInfo (v2 and v2.1): Capillary's codes and message forms.
+    /// 8013: the identifier name is missing or not one this lookup supports.
+    ExplodeIdentifierNameInvalid,
+    /// 8013: no customer has that mobile / email / externalId in that source.
+    ExplodeCustomerNotFound,
+    /// 8015: the identifier value is missing or malformed for its name.
+    ExplodeIdentifierValueInvalid,
+    /// 8003: the source is missing or not a known one.
+    ExplodeSourceInvalid,
+    /// 11013: none of identifierName, identifierValue, source was given.
+    ExplodeIdentifiersEmpty,
+    /// 11023: neither eventIds nor eventName with eventReferenceIds.
+    ExplodeEventSelectorMissing,
+    /// 9021: event ids that are no event of the caller's (scoped) org.
+    ExplodeEventIdsInvalid,
+    /// 9022: event reference ids that match no event of the customer.
+    ExplodeEventReferenceIdsInvalid,
+    /// 11012: no customer with that id.
+    ExplodeUserIdInvalid,
+    /// 11014: an event name that cannot be looked up by reference id.
+    ExplodeEventNameNotFound,
+    /// 11014: more than ten event ids or reference ids.
+    ExplodeTooManyEvents,
+    /// 11017: an event id that is not a number.
+    ExplodeEventIdFormat,
+    /// 11021: eventIds together with eventName / eventReferenceIds.
+    ExplodeEventIdsAndReferences,
+    /// 11024: an event of the org that is not the identified customer's or group's.
+    ExplodeEventDetailNotFound,
+    /// 11006: a limit over 10.
+    ExplodeLimitTooLarge,
+    /// 9005: an empty name in alternateCurrencyNames.
+    ExplodeAlternateCurrencyNamesInvalid,
+    /// 9018 (a warning, in the success body): alternate currency names the org does not have.
+    ExplodeAlternateCurrencyNotFound,
+    /// 1632: no user group with that id / externalId / primary user id.
+    ExplodeUserGroupInvalid,
+    /// 9003: the ledger cannot be read for these parameters (an unknown `type`).
+    ExplodeLedgerFetchFailed,
+    /// 310144: DATA-SCOPE / DATA-SCOPE-ORG name no org the caller may read.
+    ExplodeConnectedOrgsNotSet,
 }
 
 impl ErrorCode {
@@ -88,6 +129,27 @@ impl ErrorCode {
             // GET /v3/users/{userId}/targetGroups
             ErrorCode::TargetGroupsCustomerNotFound => StatusCode::NOT_FOUND,
             ErrorCode::TargetGroupsInvalidUserId | ErrorCode::TargetGroupsInvalidParameter => StatusCode::BAD_REQUEST,
+            // getLedgerExplodeInfo: every one is the client's mistake.
+            ErrorCode::ExplodeIdentifierNameInvalid
+            | ErrorCode::ExplodeCustomerNotFound
+            | ErrorCode::ExplodeIdentifierValueInvalid
+            | ErrorCode::ExplodeSourceInvalid
+            | ErrorCode::ExplodeIdentifiersEmpty
+            | ErrorCode::ExplodeEventSelectorMissing
+            | ErrorCode::ExplodeEventIdsInvalid
+            | ErrorCode::ExplodeEventReferenceIdsInvalid
+            | ErrorCode::ExplodeUserIdInvalid
+            | ErrorCode::ExplodeEventNameNotFound
+            | ErrorCode::ExplodeTooManyEvents
+            | ErrorCode::ExplodeEventIdFormat
+            | ErrorCode::ExplodeEventIdsAndReferences
+            | ErrorCode::ExplodeEventDetailNotFound
+            | ErrorCode::ExplodeLimitTooLarge
+            | ErrorCode::ExplodeAlternateCurrencyNamesInvalid
+            | ErrorCode::ExplodeAlternateCurrencyNotFound
+            | ErrorCode::ExplodeUserGroupInvalid
+            | ErrorCode::ExplodeLedgerFetchFailed
+            | ErrorCode::ExplodeConnectedOrgsNotSet => StatusCode::BAD_REQUEST,
         }
     }
 
@@ -101,6 +163,25 @@ impl ErrorCode {
             ErrorCode::TargetGroupsCustomerNotFound => 8015,
             ErrorCode::TargetGroupsInvalidUserId => 11012,
             ErrorCode::TargetGroupsInvalidParameter => 11030,
+            // getLedgerExplodeInfo
+            ErrorCode::ExplodeIdentifierNameInvalid | ErrorCode::ExplodeCustomerNotFound => 8013,
+            ErrorCode::ExplodeIdentifierValueInvalid => 8015,
+            ErrorCode::ExplodeSourceInvalid => 8003,
+            ErrorCode::ExplodeIdentifiersEmpty => 11013,
+            ErrorCode::ExplodeEventSelectorMissing => 11023,
+            ErrorCode::ExplodeEventIdsInvalid => 9021,
+            ErrorCode::ExplodeEventReferenceIdsInvalid => 9022,
+            ErrorCode::ExplodeUserIdInvalid => 11012,
+            ErrorCode::ExplodeEventNameNotFound | ErrorCode::ExplodeTooManyEvents => 11014,
+            ErrorCode::ExplodeEventIdFormat => 11017,
+            ErrorCode::ExplodeEventIdsAndReferences => 11021,
+            ErrorCode::ExplodeEventDetailNotFound => 11024,
+            ErrorCode::ExplodeLimitTooLarge => 11006,
+            ErrorCode::ExplodeAlternateCurrencyNamesInvalid => 9005,
+            ErrorCode::ExplodeAlternateCurrencyNotFound => 9018,
+            ErrorCode::ExplodeUserGroupInvalid => 1632,
+            ErrorCode::ExplodeLedgerFetchFailed => 9003,
+            ErrorCode::ExplodeConnectedOrgsNotSet => 310144,
 
             other => i64::from(other.status().as_u16()),
         }
@@ -124,6 +205,33 @@ impl ErrorCode {
             ErrorCode::TargetGroupsCustomerNotFound => "Customer not found",
             ErrorCode::TargetGroupsInvalidUserId => "Invalid userId passed in request",
             ErrorCode::TargetGroupsInvalidParameter => "Invalid query parameter",
+            // getLedgerExplodeInfo
+            ErrorCode::ExplodeIdentifierNameInvalid => "Identifier name missing or incorrect",
+            ErrorCode::ExplodeCustomerNotFound => "Lookup,Invalid identifier passed",
+            ErrorCode::ExplodeIdentifierValueInvalid => "Identifier value missing or incorrect",
+            ErrorCode::ExplodeSourceInvalid => "Invalid source",
+            ErrorCode::ExplodeIdentifiersEmpty => "IdentifierName, identifierValue, source can not be empty",
+            ErrorCode::ExplodeEventSelectorMissing => {
+                "Valid identifiers not found : required either EventLogId or (EventName and BillId)"
+            }
+            ErrorCode::ExplodeEventIdsInvalid => "Invalid identifiers found",
+            ErrorCode::ExplodeEventReferenceIdsInvalid => "Event reference IDs are invalid",
+            ErrorCode::ExplodeUserIdInvalid => "Invalid userId passed in request",
+            ErrorCode::ExplodeEventNameNotFound => "Event name not found :",
+            ErrorCode::ExplodeTooManyEvents => "Requested cannot be processed. Max 10 events are allowed in params.",
+            ErrorCode::ExplodeEventIdFormat => "Event id format exception:",
+            ErrorCode::ExplodeEventIdsAndReferences => "EventId and Event References,both cannot be passed",
+            ErrorCode::ExplodeEventDetailNotFound => "Event detail not found for event log id",
+            ErrorCode::ExplodeLimitTooLarge => "Limit cannot be greater than 10",
+            ErrorCode::ExplodeAlternateCurrencyNamesInvalid => "Invalid alternateCurrencyNames field value",
+            ErrorCode::ExplodeAlternateCurrencyNotFound => {
+                "alternate currencies not found with provided category filters, names: "
+            }
+            ErrorCode::ExplodeUserGroupInvalid => "group id/externalId/primary userId passed is not valid",
+            ErrorCode::ExplodeLedgerFetchFailed => "Error fetching points ledger data : ",
+            ErrorCode::ExplodeConnectedOrgsNotSet => {
+                "Connected Orgs not set properly in Headers. Check whether the target organisation is a connected organisation."
+            }
         }
     }
 

@@ -10,6 +10,7 @@ use crate::{error::ApiError, error::ErrorCode, state::AppState};
 
 pub mod admin;
 pub mod das;
+pub mod explode;
 pub mod oauth;
 pub mod target_groups;
 
@@ -20,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .merge(oauth::routes())
         .merge(das::routes())
         .merge(target_groups::routes())
+        .merge(explode::routes())
 }
 
 /// Unknown paths; under `/__admin/` only for callers with the admin token, so the control plane

@@ -8,5 +8,6 @@ mod auth;
 mod das;
 mod embedded;
 mod envelopes;
+mod explode;
 mod fixtures;
 mod target_groups;

@@ -1,0 +1,960 @@
+//! getLedgerExplodeInfo, v2 and v2.1: the documents' samples, every parameter's effect, both
+//! data scopes, every error code, and pagination.
+
+use axum::http::StatusCode;
+use capillary_emulator::config::RuntimeConfig;
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+use crate::helpers::*;
+
+const V2: &str = "/v2/pointsLedger/getLedgerExplodeInfo";
+const V2_1: &str = "/v2.1/pointsLedger/getLedgerExplodeInfo";
+const CONNECTED_TILL: &str = "connected.till";
+
+/// The demo customer of org 50406 (Asha Rao), by id.
+const ASHA: &str = "identifierName=id&identifierValue=1709400643455&source=INSTORE";
+/// The connected org's customer (4000218), by the documents' mobile.
+const NEU: &str = "identifierName=mobile&identifierValue=917406401004&source=INSTORE";
+
+fn v2(query: &str) -> String {
+    format!("{V2}?{query}")
+}
+
+fn v2_1(query: &str) -> String {
+    format!("{V2_1}?{query}")
+}
+
+/// The demo org's request as the demo till.
+async fn demo(app: &TestApp, uri: &str) -> TestResponse {
+    app.get(uri).demo().send().await
+}
+
+/// A request as the connected org's own till.
+async fn connected(app: &TestApp, uri: &str) -> TestResponse {
+    app.get(uri).basic(CONNECTED_TILL, DEMO_PASSWORD).send().await
+}
+
+/// The demo org reading the connected org 4000218 over v2.1.
+async fn other_4000218(app: &TestApp, query: &str) -> TestResponse {
+    app.get(&v2_1(query)).demo().header("DATA-SCOPE", "OTHER").header("DATA-SCOPE-ORG", "4000218").send().await
+}
+
+/// The success body, after checking the status and that there are no warnings.
+fn ok(response: &TestResponse) -> Value {
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    let body = response.json();
+    assert_eq!(body["warnings"], json!([]), "{body}");
+    body
+}
+
+fn events(body: &Value) -> &Vec<Value> {
+    body["events"].as_array().unwrap_or_else(|| panic!("no events: {body}"))
+}
+
+fn event_ids(body: &Value) -> Vec<i64> {
+    events(body).iter().map(|event| event["eventLogId"].as_i64().unwrap()).collect()
+}
+
+/// The only event of a body.
+fn single(body: &Value) -> Value {
+    let events = events(body);
+    assert_eq!(events.len(), 1, "{body}");
+    events[0].clone()
+}
+
+/// Asserts the body is the sample exactly as printed: the same keys in the same order and the
+/// same numbers written the same way (`100.0` is not `100`).
+fn assert_as_printed(body: &Value, sample: &str) {
+    let sample: Value = serde_json::from_str(sample).expect("sample is JSON");
+    assert_eq!(body, &sample, "\nresponse: {body}\nsample:   {sample}");
+    assert_eq!(body.to_string(), sample.to_string(), "same values, but keys or number forms differ");
+}
+
+fn keys(value: &Value) -> Vec<&str> {
+    value.as_object().unwrap_or_else(|| panic!("not an object: {value}")).keys().map(String::as_str).collect()
+}
+
+/// `value` without the key at `path` (dot-separated; `*` for every item of an array).
+fn without(value: &Value, path: &str) -> Value {
+    let mut copy = value.clone();
+    remove_path(&mut copy, &path.split('.').collect::<Vec<_>>());
+    copy
+}
+
+fn remove_path(value: &mut Value, path: &[&str]) {
+    match path {
+        [] => {}
+        [last] => {
+            value.as_object_mut().unwrap_or_else(|| panic!("not an object at {last}")).remove(*last).unwrap_or_else(|| panic!("no {last}"));
+        }
+        ["*", rest @ ..] => value.as_array_mut().expect("array").iter_mut().for_each(|item| remove_path(item, rest)),
+        [key, rest @ ..] => remove_path(value.get_mut(*key).unwrap_or_else(|| panic!("no {key}")), rest),
+    }
+}
+
+fn instant(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+}
+
+async fn app_at(pool: PgPool, clock: &str) -> TestApp {
+    TestApp::with_config(pool, RuntimeConfig { clock: Some(instant(clock)), ..RuntimeConfig::default() }).await
+}
+
+// ------------------------------------------------------------------ the documents' samples
+
+#[sqlx::test]
+async fn the_v2_pages_target_completed_sample_comes_back_as_printed(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let response = connected(&app, &v2(&format!("{NEU}&eventIds=30527930,30527931,30527932"))).await;
+    assert_as_printed(&ok(&response), V2_TARGET_COMPLETED);
+}
+
+#[sqlx::test]
+async fn the_v2_pages_goodwill_sample_comes_back_as_printed(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    assert_as_printed(&ok(&demo(&app, &v2(&format!("{ASHA}&eventIds=8143509"))).await), V2_GOODWILL);
+}
+
+#[sqlx::test]
+async fn the_v2_pages_redemption_sample_comes_back_as_printed_with_custom_fields(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let response = demo(&app, &v2(&format!("{ASHA}&eventIds=632749682&getCustomFields=true"))).await;
+    assert_as_printed(&ok(&response), V2_POINTS_REDEMPTION);
+}
+
+/// The printed sample is not JSON (`“eventReferenceIds“:{RefId1}`) and lists the one event twice;
+/// the schema's `eventReferenceId` string carries the printed reference.
+#[sqlx::test]
+async fn the_v2_pages_registration_sample_comes_back_as_the_schema_reads_it(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let body = ok(&demo(&app, &v2(&format!("{ASHA}&eventIds=27909380,27909380"))).await);
+    let expected = r#"{"events":[{"eventLogId":27909380,"eventName":"CustomerRegistration",
+        "eventDetails":{"eventTime":"2024-01-18 17:18:00.0","tillId":50697469},
+        "pointsEarned":{"regular":[],"promo":[],"promised":[]},"eventReferenceId":"RefId1"}],"warnings":[]}"#;
+    assert_as_printed(&body, expected);
+    // The same through v2.1, where every event carries its org.
+    let body = ok(&demo(&app, &v2_1(&format!("{ASHA}&eventIds=27909380"))).await);
+    assert_eq!(single(&body)["orgId"], 50406);
+}
+
+/// The v2.1 SELF sample misses a closing brace after eventDetails; otherwise as printed.
+#[sqlx::test]
+async fn the_v2_1_self_sample_comes_back_for_the_demo_org(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let expected = r#"{"events":[{"eventLogId":13499091,"eventName":"TransactionAdd",
+        "eventDetails":{"eventTime":"2024-08-30 11:17:57.0","tillId":50161182},
+        "eventReferenceId":"36363905","uniqueId":"aBcdEfG1H2","orgId":50406}],"warnings":[]}"#;
+    let query = format!("{ASHA}&eventIds=13499091");
+    assert_as_printed(&ok(&demo(&app, &v2_1(&query)).await), expected);
+    let explicit = app.get(&v2_1(&query)).demo().header("DATA-SCOPE", "SELF").send().await;
+    assert_as_printed(&ok(&explicit), expected);
+}
+
+#[sqlx::test]
+async fn the_v2_1_other_sample_comes_back_for_the_demo_org_reading_the_connected_org(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let expected = r#"{"events":[{"eventLogId":18608683,"eventName":"TransactionAdd",
+        "eventDetails":{"eventTime":"2024-08-20 11:29:02.0","tillId":50681412},
+        "eventReferenceId":"2151165932","orgId":4000218}],"warnings":[]}"#;
+    assert_as_printed(&ok(&other_4000218(&app, &format!("{NEU}&eventIds=18608683")).await), expected);
+}
+
+#[sqlx::test]
+async fn every_sample_of_the_reference_file_comes_back_as_printed(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    for (query, sample) in [
+        ("eventIds=549393345&getBillDetails=true&getCustomFields=true&getExtendedFields=true&getPaymentMode=true", YAML_TRANSACTION_ADD),
+        ("eventIds=296576878", YAML_GENERIC_EVENT),
+        ("eventIds=20229363", YAML_CUSTOMER_REGISTRATION),
+        ("eventIds=579442157", YAML_GOODWILL),
+        ("eventIds=404150880", YAML_TARGET_COMPLETED),
+        ("eventIds=498243059", YAML_POINTS_TRANSFER),
+        ("eventIds=469585846&getCustomFields=true", YAML_POINTS_REDEMPTION),
+        ("eventIds=529902660&getBillDetails=true&getPointsEarnedBreakup=true", YAML_RETURN_BILL),
+        ("eventIds=564778187", YAML_CUSTOMER_PROMOTION_IMPORT),
+    ] {
+        let response = other_4000218(&app, &format!("{NEU}&{query}")).await;
+        assert_as_printed(&ok(&response), sample);
+        // The connected org's own till reads the same with SELF.
+        let own = connected(&app, &v2_1(&format!("{NEU}&{query}"))).await;
+        assert_as_printed(&ok(&own), sample);
+    }
+}
+
+#[sqlx::test]
+async fn the_v2_pages_endpoint_examples_work(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    // 1. mobile 917406401004 with eventIds=18608683: the connected org's customer, so its till.
+    let body = ok(&connected(&app, &v2("identifierName=mobile&identifierValue=917406401004&source=INSTORE&eventIds=18608683")).await);
+    assert_eq!(event_ids(&body), [18608683]);
+    assert!(single(&body).get("orgId").is_none(), "v2 events carry no orgId");
+
+    // 2. The TransactionAdd by bill id, with bill details, custom fields, payment modes and max conversion.
+    let body = ok(&demo(&app, &v2("identifierName=id&identifierValue=1709400643455&source=INSTORE&offset=0&limit=10&eventName=TransactionAdd&eventReferenceIds=37195406289&getBillDetails=true&getCustomFields=true&getPaymentModes=true&getMaxConversionDetails=true")).await);
+    let event = single(&body);
+    assert_eq!(
+        keys(&event),
+        [
+            "eventLogId",
+            "eventName",
+            "eventDetails",
+            "billDetails",
+            "customFields",
+            "paymentModes",
+            "maxConversionDate",
+            "pointInTimeSlabs",
+            "eventReferenceId",
+            "uniqueId"
+        ]
+    );
+    assert_eq!(event["eventReferenceId"], "37195406289");
+    assert_eq!(event["billDetails"]["billNumber"], "INV-37195406289");
+    assert_eq!(event["customFields"], json!([{"name": "txn_source", "value": "pos"}, {"name": "cashier", "value": "C-104"}]));
+    assert_eq!(event["paymentModes"], json!(["UPI", "CASH"]));
+    assert_eq!(event["maxConversionDate"], "2024-04-01 00:00:00.0");
+
+    // 3. The GenericEvent by request id, with every flag (bill details do not apply to it).
+    let body = ok(&demo(&app, &v2("eventName=GenericEvent&eventReferenceIds=c30af8e0-1c51-475c-bbda-ca94b1d67074&identifierName=id&identifierValue=347689245&source=INSTORE&getPointsEarnedBreakup=true&getMaxConversionDetails=true&getCustomFields=true&getExtendedFields=true&getBillDetails=true&includeLastOneYearData=false&offset=0&limit=10")).await);
+    let event = single(&body);
+    let expected = json!({
+        "eventLogId": 90400010,
+        "eventName": "GenericEvent",
+        "eventDetails": {"eventDisplayName": "CupSeries2024", "tillId": 50161182, "displayName": "CUP SERIES CHECK-IN"},
+        "customFields": [],
+        "extendedFields": [{"name": "venue", "value": "Clash Coliseum"}],
+        "pointsEarned": {
+            "regular": [],
+            "promo": [{
+                "promotionId": 8166, "promotionName": "CupSeriesatClashColiseumBuschLightTrack_4Feb-5Feb",
+                "programId": 1155, "programName": "NASCAR LoyaltyDefaultProgram", "value": 200.0,
+                "promotionStartDate": "2024-02-04 00:00:00.0", "promotionEndDate": "2024-03-05 23:59:59.0"
+            }],
+            "promised": []
+        },
+        "pointsEarnedBreakup": {
+            "regular": [{
+                "value": 200.0, "awardedOn": "2024-02-04 19:30:00.0", "sourceValue": 1,
+                "awardActionDetails": {"id": 90409003, "name": "AWARD_POINTS_ACTION", "rulesetId": 1203, "rulesetName": "ruleset_cup_series"},
+                "programId": 1155, "programName": "NASCAR LoyaltyDefaultProgram",
+                "allocationStrategyId": 9040805, "allocationStrategyName": "Check-in points",
+                "pointsCategoryId": 11551, "pointsCategoryName": "Main",
+                "promotionDetails": {"promotionId": 8166, "promotionName": "CupSeriesatClashColiseumBuschLightTrack_4Feb-5Feb"}
+            }],
+            "promised": []
+        },
+        "behavioralEventMetadata": {
+            "label": "CUP SERIES CHECK-IN",
+            "fields": [{"fieldName": "activity_date", "fieldType": "DATE", "attributes": {
+                "isRequired": {"valueType": "BOOLEAN", "value": "false"},
+                "isUniqueKeyField": {"valueType": "BOOLEAN", "value": "false"}
+            }}]
+        },
+        "eventReferenceId": "c30af8e0-1c51-475c-bbda-ca94b1d67074",
+        "uniqueId": "70375599-a144-4065-8db5-a6abd061ddf7"
+    });
+    assert_eq!(event, expected);
+}
+
+#[sqlx::test]
+async fn the_v2_1_pages_endpoint_example_and_the_reference_files_curl_work(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let query = "identifierName=mobile&identifierValue=917406401004&source=INSTORE&eventIds=18608683";
+    assert_eq!(single(&ok(&connected(&app, &v2_1(query)).await))["orgId"], 4000218);
+    assert_eq!(single(&ok(&other_4000218(&app, query).await))["orgId"], 4000218);
+    // The reference file's curl: mobile 9988221100, event 13499088, DATA-SCOPE-ORG 50405. The
+    // default bundle has that customer and event in the sister org 4000219 (connected to 50406);
+    // 50405 itself is no org the demo org is connected to.
+    let curl = |org: &'static str| {
+        app.get(&v2_1("identifierName=mobile&identifierValue=9988221100&source=INSTORE&eventIds=13499088"))
+            .demo()
+            .header("DATA-SCOPE", "OTHER")
+            .header("DATA-SCOPE-ORG", org)
+    };
+    let event = single(&ok(&curl("4000219").send().await));
+    assert_eq!((event["eventLogId"].as_i64(), event["orgId"].as_i64()), (Some(13499088), Some(4000219)));
+    assert_v2_error(&curl("50405").send().await, StatusCode::BAD_REQUEST, 310144);
+}
+
+// ------------------------------------------------------------------ event kinds
+
+#[sqlx::test]
+async fn target_completions_of_every_source_type_have_their_shape(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let body = ok(&demo(&app, &v2(&format!("{ASHA}&eventIds=90400031,90400032"))).await);
+    assert_eq!(
+        events(&body)[0]["targetCompletedDetails"],
+        json!({
+            "targetGroupID": 9040301, "targetGroupName": "Weekend Streak",
+            "targetId": 9040331, "targetName": "Visit every weekend", "targetDescription": "Shop on three weekends in a row",
+            "targetPeriodID": 9040341, "targetPeriodName": "W16",
+            "sourceId": 9040321, "sourceType": "STREAKS",
+            "pointsEarned": {
+                "promo": [{"promotionId": 9040602, "promotionName": "Streak bonus", "programId": 1155,
+                           "programName": "NASCAR LoyaltyDefaultProgram", "value": 150.0,
+                           "expiresOn": "2025-04-21 23:59:59.0", "expiryType": "fixed"}],
+                "promised": []
+            }
+        })
+    );
+    assert_eq!(
+        events(&body)[1]["targetCompletedDetails"],
+        json!({
+            "targetGroupID": 9040302, "targetGroupName": "Spend and visit May",
+            "targetId": 9040332, "targetName": "Spend 5000", "targetDescription": "Spend 5000 in May across visits",
+            "targetPeriodID": 9040342, "targetPeriodName": "May-2024",
+            "targetValue": "5000.000", "achievedValue": "5200.000",
+            "sourceId": 9040352, "sourceType": "UNIFIED",
+            "pointsEarned": {
+                "promo": [{"promotionId": 9040603, "promotionName": "Unified target reward", "programId": 1155,
+                           "programName": "NASCAR LoyaltyDefaultProgram", "value": 250.0,
+                           "expiresOn": "2025-05-31 23:59:59.0", "expiryType": "fixed"}],
+                "promised": [{"value": 100.0, "conversionDate": "2024-06-15 00:00:00.0", "programId": 1155,
+                              "programName": "NASCAR LoyaltyDefaultProgram"}]
+            }
+        })
+    );
+    for event in events(&body) {
+        assert_eq!(keys(event), ["eventLogId", "eventName", "eventDetails", "targetCompletedDetails", "eventReferenceId", "uniqueId"]);
+    }
+}
+
+#[sqlx::test]
+async fn a_return_reports_the_returned_bill_and_a_group_redemption_says_so(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let body = ok(&demo(&app, &v2(&format!("{ASHA}&eventIds=90400002&getBillDetails=true"))).await);
+    assert_eq!(
+        single(&body)["billDetails"],
+        json!({
+            "billNumber": "INV-37195406289", "billAmount": 2200, "note": "",
+            "returnDate": "2024-03-10 12:05:00.0", "returnAmount": 800, "billDate": "2024-03-02 18:45:10.0",
+            "returnType": "LINE_ITEM", "returnBillId": 37195406301_i64,
+            "pointsEarned": {"regular": [], "promo": [], "promised": []},
+            "lineItems": [{
+                "id": 9040712, "itemCode": "SKU-2002", "grossAmount": 850, "amount": 800, "rate": 425, "qty": 2,
+                "serialNumber": 2, "returnAmount": 800, "returnRate": 425, "returnQty": 2, "returnValue": 800,
+                "pointsEarned": {
+                    "regular": [{"value": 0, "expiresOn": "2025-03-02 23:59:59.0", "programId": 1155,
+                                 "programName": "NASCAR LoyaltyDefaultProgram", "returnPoints": 8.0, "expiryType": "rolling"}],
+                    "promo": [], "promised": []
+                }
+            }]
+        })
+    );
+    let body = ok(&demo(&app, &v2(&format!("{ASHA}&eventIds=90400022"))).await);
+    assert_eq!(
+        single(&body)["eventDetails"]["redemptionDetails"],
+        json!({"pointsRedeemed": "75.000", "redemptionPurpose": "Movie tickets", "transactionNumber": "txn-433",
+               "redemptionId": "Gr0upR2", "notes": "", "groupRedemption": true})
+    );
+    assert_eq!(
+        single(&body)["pointsBreakup"],
+        json!([{"points": "50.000", "programId": "1155", "programName": "NASCAR LoyaltyDefaultProgram"},
+               {"points": "25.000", "programId": "890", "programName": "huhuhuDefaultProgram"}])
+    );
+}
+
+#[sqlx::test]
+async fn a_transfer_is_in_the_ledger_of_both_customers(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let giver = ok(&connected(&app, &v2(&format!("{NEU}&eventIds=498243059"))).await);
+    let receiver = ok(&connected(&app, &v2("identifierName=mobile&identifierValue=917406409999&source=INSTORE&eventIds=498243059")).await);
+    assert_eq!(giver, receiver);
+    assert_eq!(single(&giver)["transferredFrom"]["userId"], "4811870");
+    assert_eq!(single(&giver)["transferredTo"]["userId"], "68519328");
+}
+
+#[sqlx::test]
+async fn times_render_in_the_zone_of_the_events_org_with_javas_fraction(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    // Org 4000300 keeps UTC: 09:00 UTC stays 09:00 (in Asia/Kolkata it would read 14:30).
+    let body = ok(&app
+        .get(&v2("identifierName=mobile&identifierValue=917406401004&source=INSTORE&eventIds=90400051"))
+        .basic("unconnected.till", DEMO_PASSWORD)
+        .send()
+        .await);
+    assert_eq!(single(&body)["eventDetails"]["eventTime"], "2024-02-10 09:00:00.0");
+    // Fractions of a second print as Java's Timestamp does: trailing zeros dropped.
+    sqlx::query("UPDATE event_logs SET event_time = event_time + interval '120 milliseconds' WHERE event_log_id = 27909380")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let body = ok(&demo(&app, &v2(&format!("{ASHA}&eventIds=27909380"))).await);
+    assert_eq!(single(&body)["eventDetails"]["eventTime"], "2024-01-18 17:18:00.12");
+}
+
+// ------------------------------------------------------------------ flags: each adds exactly its block
+
+/// The TransactionAdd of bill 37195406289 with the flags in `query`.
+async fn bill_event(app: &TestApp, flags: &str) -> Value {
+    single(&ok(&demo(app, &v2(&format!("{ASHA}&eventIds=90400001{flags}"))).await))
+}
+
+#[sqlx::test]
+async fn each_flag_adds_exactly_its_block(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let base = bill_event(&app, "").await;
+    assert_eq!(keys(&base), ["eventLogId", "eventName", "eventDetails", "eventReferenceId", "uniqueId"]);
+    let explicit_false = bill_event(&app, "&getBillDetails=false&getCustomFields=false&getExtendedFields=false&getPaymentModes=false&getMaxConversionDetails=false&getPointsEarnedBreakup=false&includeAlternateCurrencies=false").await;
+    assert_eq!(explicit_false, base);
+
+    for (flag, added) in [
+        ("getBillDetails", vec!["billDetails", "pointInTimeSlabs"]),
+        ("getCustomFields", vec!["customFields"]),
+        ("getExtendedFields", vec!["extendedFields"]),
+        ("getPaymentModes", vec!["paymentModes"]),
+        ("getPaymentMode", vec!["paymentModes"]),
+        ("getMaxConversionDetails", vec!["maxConversionDate"]),
+    ] {
+        let with = bill_event(&app, &format!("&{flag}=true")).await;
+        let mut stripped = with.clone();
+        for key in &added {
+            stripped = without(&stripped, key);
+        }
+        assert_eq!(stripped, base, "{flag} adds only {added:?}: {with}");
+    }
+    let with = bill_event(&app, "&getExtendedFields=true").await;
+    assert_eq!(with["extendedFields"], json!([{"name": "channel", "value": "STORE"}]));
+    let with = bill_event(&app, "&getBillDetails=true").await;
+    assert_eq!(
+        with["pointInTimeSlabs"],
+        json!([{"pointInTimeSlabNumber": 2, "pointInTimeSlabName": "Gold", "programId": 1155, "isDefaultProgram": true},
+               {"pointInTimeSlabNumber": 1, "pointInTimeSlabName": "Base", "programId": 890, "isDefaultProgram": false}])
+    );
+}
+
+#[sqlx::test]
+async fn the_points_breakup_goes_where_the_points_are(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    // A bill's points are in its billDetails, so its breakup needs getBillDetails too.
+    assert_eq!(bill_event(&app, "&getPointsEarnedBreakup=true").await, bill_event(&app, "").await);
+    let bill = bill_event(&app, "&getBillDetails=true").await;
+    let with = bill_event(&app, "&getBillDetails=true&getPointsEarnedBreakup=true").await;
+    let stripped = without(&without(&with, "billDetails.pointsEarnedBreakup"), "billDetails.lineItems.*.pointsEarnedBreakup");
+    assert_eq!(stripped, bill);
+    let first_item = &with["billDetails"]["lineItems"][0]["pointsEarnedBreakup"];
+    assert_eq!(first_item["regular"].as_array().unwrap().len(), 2, "regular and promotional points: {first_item}");
+    assert_eq!(first_item["regular"][1]["promotionDetails"], json!({"promotionId": 9040601, "promotionName": "Double points weekend"}));
+    assert_eq!(first_item["promised"][0]["conversionDate"], "2024-03-17 00:00:00.0");
+
+    // Other events: next to pointsEarned.
+    let query = v2(&format!("{ASHA}&eventIds=8143509"));
+    let plain = single(&ok(&demo(&app, &query).await));
+    let with = single(&ok(&demo(&app, &format!("{query}&getPointsEarnedBreakup=true")).await));
+    assert_eq!(without(&with, "pointsEarnedBreakup"), plain);
+    assert_eq!(with["pointsEarnedBreakup"]["regular"][0]["promotionDetails"]["promotionId"], 1114107);
+
+    // Targets: inside targetCompletedDetails.
+    let query = v2(&format!("{ASHA}&eventIds=90400032"));
+    let plain = single(&ok(&demo(&app, &query).await));
+    let with = single(&ok(&demo(&app, &format!("{query}&getPointsEarnedBreakup=true")).await));
+    assert_eq!(without(&with, "targetCompletedDetails.pointsEarnedBreakup"), plain);
+    assert_eq!(with["targetCompletedDetails"]["pointsEarnedBreakup"]["promised"][0]["value"], json!(100.0));
+}
+
+#[sqlx::test]
+async fn max_conversion_date_is_the_latest_delayed_accrual_or_null(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    assert_eq!(bill_event(&app, "&getMaxConversionDetails=true").await["maxConversionDate"], "2024-04-01 00:00:00.0");
+    let body = ok(&demo(&app, &v2(&format!("{ASHA}&eventIds=13499091&getMaxConversionDetails=true"))).await);
+    assert_eq!(single(&body)["maxConversionDate"], Value::Null);
+    // Not a bill: nothing to convert.
+    let body = ok(&demo(&app, &v2(&format!("{ASHA}&eventIds=8143509&getMaxConversionDetails=true"))).await);
+    assert!(single(&body).get("maxConversionDate").is_none());
+}
+
+#[sqlx::test]
+async fn alternate_currencies_are_left_out_unless_asked_for(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let bill_regular = |event: &Value| event["billDetails"]["pointsEarned"]["regular"].as_array().unwrap().clone();
+    let points_only = bill_event(&app, "&getBillDetails=true").await;
+    assert_eq!(bill_regular(&points_only).len(), 1);
+    let stars = json!({"value": 25.0, "expiresOn": "2025-03-02 23:59:59.0", "programId": 1155,
+                       "programName": "NASCAR LoyaltyDefaultProgram", "alternateCurrencyIdentifier": "bonusstars",
+                       "alternateCurrencyName": "BonusStars", "expiryType": "rolling"});
+    for flags in
+        ["&includeAlternateCurrencies=true", "&alternateCurrencyNames=BonusStars", "&alternateCurrencyNames=bonusstars,CarbonCredits"]
+    {
+        let with = bill_event(&app, &format!("&getBillDetails=true{flags}")).await;
+        assert_eq!(bill_regular(&with), vec![bill_regular(&points_only)[0].clone(), stars.clone()], "{flags}");
+    }
+    // Another currency's name leaves BonusStars out.
+    let with = bill_event(&app, "&getBillDetails=true&alternateCurrencyNames=CarbonCredits").await;
+    assert_eq!(with, points_only);
+    // Top-level points too.
+    let body = ok(&demo(
+        &app,
+        &v2("identifierName=id&identifierValue=347689245&source=INSTORE&eventIds=90400010&alternateCurrencyNames=CarbonCredits"),
+    )
+    .await);
+    assert_eq!(single(&body)["pointsEarned"]["regular"][0]["alternateCurrencyName"], "CarbonCredits");
+}
+
+#[sqlx::test]
+async fn an_unknown_alternate_currency_name_is_a_9018_warning(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let response = demo(&app, &v2(&format!("{ASHA}&eventIds=90400001&getBillDetails=true&alternateCurrencyNames=BonusStars,dsdsd"))).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    let body = response.json();
+    assert_eq!(
+        body["warnings"],
+        json!([{"status": false, "code": 9018, "message": "alternate currencies not found with provided category filters, names: [dsdsd]"}])
+    );
+    assert_eq!(single(&body)["billDetails"]["pointsEarned"]["regular"][1]["alternateCurrencyName"], "BonusStars");
+}
+
+// ------------------------------------------------------------------ who: identifiers, sources, groups
+
+#[sqlx::test]
+async fn every_identifier_name_finds_the_customer_in_any_case(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    for identifier in [
+        "identifierName=mobile&identifierValue=919845012345",
+        "identifierName=MOBILE&identifierValue=%2B919845012345",
+        "identifierName=email&identifierValue=asha.rao@example.com",
+        "identifierName=EMAIL&identifierValue=Asha.Rao@Example.com",
+        "identifierName=externalId&identifierValue=EXT-1709400643455",
+        "identifierName=EXTERNALID&identifierValue=EXT-1709400643455",
+        "identifierName=id&identifierValue=1709400643455",
+        "identifierName=ID&identifierValue=1709400643455",
+        "identifierName=CustomerID&identifierValue=1709400643455",
+    ] {
+        let body = ok(&demo(&app, &v2(&format!("{identifier}&source=INSTORE&eventIds=27909380"))).await);
+        assert_eq!(event_ids(&body), [27909380], "{identifier}");
+    }
+}
+
+#[sqlx::test]
+async fn source_and_account_id_decide_where_the_identifier_is_looked_up(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let email = "identifierName=email&identifierValue=asha.rao@example.com&eventIds=27909380";
+    // The email is in INSTORE and in MARTJACK account mj-web-01; the mobile only in INSTORE.
+    for source in [
+        "source=INSTORE",
+        "source=instore",
+        "source=MARTJACK",
+        "source=MARTJACK&accountId=mj-web-01",
+        "source=ALL",
+        "source=ALL&accountId=mj-web-01",
+    ] {
+        assert_eq!(event_ids(&ok(&demo(&app, &v2(&format!("{email}&{source}"))).await)), [27909380], "{source}");
+    }
+    for source in ["source=WECHAT", "source=MARTJACK&accountId=mj-web-02"] {
+        let message = assert_v2_error(&demo(&app, &v2(&format!("{email}&{source}"))).await, StatusCode::BAD_REQUEST, 8013);
+        assert!(message.starts_with("Lookup,Invalid identifier passed"), "{message}");
+    }
+    let mobile = "identifierName=mobile&identifierValue=919845012345&eventIds=27909380";
+    assert_v2_error(&demo(&app, &v2(&format!("{mobile}&source=MARTJACK"))).await, StatusCode::BAD_REQUEST, 8013);
+    // By id: the customer must have a profile or identifier in the source.
+    assert_eq!(
+        event_ids(&ok(&demo(&app, &v2("identifierName=id&identifierValue=1709400643455&source=MARTJACK&eventIds=27909380")).await)),
+        [27909380]
+    );
+    let message = assert_v2_error(
+        &demo(&app, &v2("identifierName=id&identifierValue=347689245&source=MARTJACK&eventIds=90400010")).await,
+        StatusCode::BAD_REQUEST,
+        11012,
+    );
+    assert!(message.starts_with("Invalid userId passed in request"), "{message}");
+}
+
+#[sqlx::test]
+async fn a_user_group_is_found_by_id_external_id_or_primary_user_and_shows_the_groups_events(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    for identifier in [
+        "identifierName=id&identifierValue=9040401",
+        "identifierName=externalId&identifierValue=FAM-RAO",
+        "identifierName=primaryUserId&identifierValue=1709400643455",
+    ] {
+        for user_type in ["USERGROUP2", "usergroup2"] {
+            let body = ok(&demo(&app, &v2(&format!("type={user_type}&{identifier}&source=INSTORE&eventIds=90400021,90400022"))).await);
+            assert_eq!(event_ids(&body), [90400021, 90400022], "{identifier}");
+        }
+    }
+    // Group events are not the customer's own unless they made them.
+    assert_eq!(event_ids(&ok(&demo(&app, &v2(&format!("{ASHA}&eventIds=90400022"))).await)), [90400022]);
+    assert_v2_error(&demo(&app, &v2(&format!("{ASHA}&eventIds=90400021"))).await, StatusCode::BAD_REQUEST, 11024);
+    // Nor is the customer's own event a group event.
+    assert_v2_error(
+        &demo(&app, &v2("type=USERGROUP2&identifierName=id&identifierValue=9040401&source=INSTORE&eventIds=27909380")).await,
+        StatusCode::BAD_REQUEST,
+        11024,
+    );
+}
+
+#[sqlx::test]
+async fn is_primary_user_keeps_the_groups_events_of_its_primary_member(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let group = "type=USERGROUP2&identifierName=id&identifierValue=9040401&source=INSTORE";
+    let body = ok(&demo(&app, &v2(&format!("{group}&isPrimaryUser=true&eventIds=90400022"))).await);
+    assert_eq!(event_ids(&body), [90400022]);
+    let message = assert_v2_error(
+        &demo(&app, &v2(&format!("{group}&isPrimaryUser=true&eventIds=90400021,90400022"))).await,
+        StatusCode::BAD_REQUEST,
+        11024,
+    );
+    assert_eq!(message, "Event detail not found for event log id 90400021");
+    assert_eq!(event_ids(&ok(&demo(&app, &v2(&format!("{group}&isPrimaryUser=false&eventIds=90400021"))).await)), [90400021]);
+    // For a customer the flag has no meaning.
+    let response = demo(&app, &v2(&format!("{ASHA}&isPrimaryUser=true&eventIds=27909380"))).await;
+    let message = assert_v2_error(&response, StatusCode::BAD_REQUEST, 400);
+    assert!(message.contains("isPrimaryUser"), "{message}");
+    assert_eq!(event_ids(&ok(&demo(&app, &v2(&format!("type=CUSTOMER&{ASHA}&isPrimaryUser=false&eventIds=27909380"))).await)), [27909380]);
+}
+
+// ------------------------------------------------------------------ which events
+
+#[sqlx::test]
+async fn events_come_in_the_order_asked_for_each_once(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let body = ok(&demo(&app, &v2(&format!("{ASHA}&eventIds=632749682,8143509,%2027909380,8143509"))).await);
+    assert_eq!(event_ids(&body), [632749682, 8143509, 27909380]);
+}
+
+#[sqlx::test]
+async fn reference_ids_find_bills_returns_and_behavioural_events(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let lookup = |name: &str, references: &str| v2(&format!("{ASHA}&eventName={name}&eventReferenceIds={references}"));
+    assert_eq!(event_ids(&ok(&demo(&app, &lookup("TransactionAdd", "37195406289")).await)), [90400001]);
+    assert_eq!(event_ids(&ok(&demo(&app, &lookup("transactionadd", "37195406289")).await)), [90400001]);
+    assert_eq!(event_ids(&ok(&demo(&app, &lookup("ReturnBill", "37195406289")).await)), [90400002]);
+    assert_eq!(event_ids(&ok(&demo(&app, &lookup("TransactionAdd", "37195406289,36363905")).await)), [90400001, 13499091]);
+    assert_eq!(event_ids(&ok(&demo(&app, &lookup("TransactionAdd", "36363905,37195406289")).await)), [13499091, 90400001]);
+    // One reference, two events: by event id.
+    let body = ok(&connected(&app, &v2(&format!("{NEU}&eventName=TransactionAdd&eventReferenceIds=2151165932"))).await);
+    assert_eq!(event_ids(&body), [18608683, 549393345]);
+    // A reference of another customer's event is no reference of this one's.
+    let message =
+        assert_v2_error(&demo(&app, &lookup("GenericEvent", "c30af8e0-1c51-475c-bbda-ca94b1d67074")).await, StatusCode::BAD_REQUEST, 9022);
+    assert!(message.starts_with("Event reference IDs are invalid[c30af8e0-1c51-475c-bbda-ca94b1d67074]"), "{message}");
+}
+
+#[sqlx::test]
+async fn include_last_one_year_data_keeps_the_events_of_the_year_before_the_clock(pool: PgPool) {
+    let app = app_at(pool, "2025-07-10T12:00:00+05:30").await;
+    let all = "eventIds=8143509,27909380,90400001,13499091,632749682";
+    let everything = [8143509, 27909380, 90400001, 13499091, 632749682];
+    assert_eq!(event_ids(&ok(&demo(&app, &v2(&format!("{ASHA}&{all}"))).await)), everything);
+    assert_eq!(event_ids(&ok(&demo(&app, &v2(&format!("{ASHA}&{all}&includeLastOneYearData=false"))).await)), everything);
+    assert_eq!(event_ids(&ok(&demo(&app, &v2(&format!("{ASHA}&{all}&includeLastOneYearData=true"))).await)), [13499091, 632749682]);
+}
+
+#[sqlx::test]
+async fn the_one_year_window_starts_exactly_a_year_before_the_clock(pool: PgPool) {
+    // Event 13499091 is at 2024-08-30 11:17:57 +05:30.
+    let query = v2(&format!("{ASHA}&eventIds=13499091&includeLastOneYearData=true"));
+    let a_year_after = app_at(pool.clone(), "2025-08-30T11:17:57+05:30").await;
+    assert_eq!(event_ids(&ok(&demo(&a_year_after, &query).await)), [13499091]);
+    let a_second_later = app_at(pool, "2025-08-30T11:17:58+05:30").await;
+    assert_eq!(event_ids(&ok(&demo(&a_second_later, &query).await)), Vec::<i64>::new());
+}
+
+#[sqlx::test]
+async fn offset_and_limit_page_through_the_events(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let all = format!("{ASHA}&eventIds=8143509,27909380,90400001,13499091,632749682");
+    let everything = event_ids(&ok(&demo(&app, &v2(&all)).await));
+    assert_eq!(everything.len(), 5, "the default limit (10) takes all");
+    let mut pages = Vec::new();
+    for offset in [0, 2, 4] {
+        let page = event_ids(&ok(&demo(&app, &v2(&format!("{all}&offset={offset}&limit=2"))).await));
+        assert!(!page.is_empty() && page.len() <= 2);
+        pages.extend(page);
+    }
+    assert_eq!(pages, everything, "disjoint pages whose union is the whole, in order");
+    assert_eq!(event_ids(&ok(&demo(&app, &v2(&format!("{all}&offset=5"))).await)), Vec::<i64>::new());
+    assert_eq!(event_ids(&ok(&demo(&app, &v2(&format!("{all}&limit=1"))).await)), [8143509]);
+    assert_eq!(event_ids(&ok(&demo(&app, &v2(&format!("{all}&limit=10"))).await)), everything);
+    // Through v2.1 as well.
+    assert_eq!(event_ids(&ok(&demo(&app, &v2_1(&format!("{all}&offset=3&limit=1"))).await)), [13499091]);
+}
+
+#[sqlx::test]
+async fn bad_offsets_and_limits_are_rejected(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let all = format!("{ASHA}&eventIds=8143509");
+    let message = assert_v2_error(&demo(&app, &v2(&format!("{all}&limit=11"))).await, StatusCode::BAD_REQUEST, 11006);
+    assert!(message.starts_with("Limit cannot be greater than 10"), "{message}");
+    for (query, parameter) in [("limit=0", "limit"), ("limit=x", "limit"), ("offset=-1", "offset"), ("offset=one", "offset")] {
+        let message = assert_v2_error(&demo(&app, &v2(&format!("{all}&{query}"))).await, StatusCode::BAD_REQUEST, 400);
+        assert!(message.contains(parameter), "{message}");
+    }
+}
+
+// ------------------------------------------------------------------ v2.1 data scopes
+
+#[sqlx::test]
+async fn self_reads_only_the_callers_org(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    // The connected org's customer is not the demo org's.
+    let response = demo(&app, &v2_1(&format!("{NEU}&eventIds=18608683"))).await;
+    assert_v2_error(&response, StatusCode::BAD_REQUEST, 8013);
+    // Another org's event is no event of the caller's, just as an unknown id.
+    let message = assert_v2_error(&demo(&app, &v2_1(&format!("{ASHA}&eventIds=18608683"))).await, StatusCode::BAD_REQUEST, 9021);
+    assert_eq!(message, "Invalid identifiers found[18608683]");
+    // Listing one's own org is SELF; listing another with SELF is an error.
+    let own = app
+        .get(&v2_1(&format!("{ASHA}&eventIds=27909380")))
+        .demo()
+        .header("DATA-SCOPE", "self")
+        .header("DATA-SCOPE-ORG", "50406")
+        .send()
+        .await;
+    assert_eq!(single(&ok(&own))["orgId"], 50406);
+    let response = app
+        .get(&v2_1(&format!("{ASHA}&eventIds=27909380")))
+        .demo()
+        .header("DATA-SCOPE", "SELF")
+        .header("DATA-SCOPE-ORG", "4000218")
+        .send()
+        .await;
+    assert_v2_error(&response, StatusCode::BAD_REQUEST, 310144);
+}
+
+#[sqlx::test]
+async fn other_reads_connected_orgs_only(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let query = v2_1(&format!("{NEU}&eventIds=18608683"));
+    let request = |scope: &str, orgs: &str| {
+        let mut request = app.get(&query).demo().header("DATA-SCOPE", scope);
+        if !orgs.is_empty() {
+            request = request.header("DATA-SCOPE-ORG", orgs);
+        }
+        request
+    };
+    assert_eq!(single(&ok(&request("OTHER", "4000218").send().await))["orgId"], 4000218);
+    assert_eq!(single(&ok(&request("other", " 4000218 ").send().await))["orgId"], 4000218);
+    // The data-scopes page's spelling of the header.
+    let plural = app.get(&query).demo().header("DATA-SCOPE", "OTHER").header("DATA-SCOPE-ORGS", "4000218").send().await;
+    assert_eq!(single(&ok(&plural))["orgId"], 4000218);
+    // Two orgs: the customer is looked up in each.
+    let both = request("OTHER", "4000219,4000218").send().await;
+    assert_eq!(single(&ok(&both))["orgId"], 4000218);
+
+    // Org 4000300 exists, and has a customer with this mobile, but is not connected to 50406.
+    let message = assert_v2_error(&request("OTHER", "4000300").send().await, StatusCode::BAD_REQUEST, 310144);
+    assert!(
+        message
+            .starts_with("Connected Orgs not set properly in Headers. Check whether the target organisation is a connected organisation."),
+        "{message}"
+    );
+    assert!(message.contains("4000300"), "{message}");
+    for (scope, orgs) in [
+        ("OTHER", ""),
+        ("OTHER", "four"),
+        ("OTHER", "4000219,4000218,4000300"),
+        ("OTHER", "4000218,4000300"),
+        ("ALL", "4000218"),
+        ("PARENT", ""),
+    ] {
+        assert_v2_error(&request(scope, orgs).send().await, StatusCode::BAD_REQUEST, 310144);
+    }
+}
+
+#[sqlx::test]
+async fn a_connection_is_one_way(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    // 50406 reads 4000218, not the other way round.
+    let response = app
+        .get(&v2_1(&format!("{ASHA}&eventIds=27909380")))
+        .basic(CONNECTED_TILL, DEMO_PASSWORD)
+        .header("DATA-SCOPE", "OTHER")
+        .header("DATA-SCOPE-ORG", "50406")
+        .send()
+        .await;
+    assert_v2_error(&response, StatusCode::BAD_REQUEST, 310144);
+    // Its own org, listed with OTHER, reads like SELF.
+    let own = app
+        .get(&v2_1(&format!("{NEU}&eventIds=18608683")))
+        .basic(CONNECTED_TILL, DEMO_PASSWORD)
+        .header("DATA-SCOPE", "OTHER")
+        .header("DATA-SCOPE-ORG", "4000218")
+        .send()
+        .await;
+    assert_eq!(single(&ok(&own))["orgId"], 4000218);
+}
+
+#[sqlx::test]
+async fn only_v2_1_events_carry_their_org(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let query = format!("{ASHA}&eventIds=27909380,8143509");
+    let old = ok(&demo(&app, &v2(&query)).await);
+    let new = ok(&demo(&app, &v2_1(&query)).await);
+    for (old, new) in events(&old).iter().zip(events(&new)) {
+        assert_eq!(new["orgId"], 50406);
+        assert_eq!(&without(new, "orgId"), old);
+    }
+}
+
+// ------------------------------------------------------------------ errors
+
+#[sqlx::test]
+async fn missing_or_wrong_identifiers_get_their_codes(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let events = "eventIds=27909380";
+    for (query, code, starts) in [
+        (events.to_owned(), 11013, "IdentifierName, identifierValue, source can not be empty"),
+        (format!("identifierValue=1709400643455&source=INSTORE&{events}"), 8013, "Identifier name missing or incorrect"),
+        (
+            format!("identifierName=phone&identifierValue=1709400643455&source=INSTORE&{events}"),
+            8013,
+            "Identifier name missing or incorrect",
+        ),
+        (
+            format!("identifierName=primaryUserId&identifierValue=1709400643455&source=INSTORE&{events}"),
+            8013,
+            "Identifier name missing or incorrect",
+        ),
+        (
+            format!("type=USERGROUP2&identifierName=mobile&identifierValue=919845012345&source=INSTORE&{events}"),
+            8013,
+            "Identifier name missing or incorrect",
+        ),
+        (format!("identifierName=id&source=INSTORE&{events}"), 8015, "Identifier value missing or incorrect"),
+        (format!("identifierName=id&identifierValue=abc&source=INSTORE&{events}"), 8015, "Identifier value missing or incorrect"),
+        (format!("identifierName=mobile&identifierValue=98x45&source=INSTORE&{events}"), 8015, "Identifier value missing or incorrect"),
+        (format!("identifierName=email&identifierValue=nobody&source=INSTORE&{events}"), 8015, "Identifier value missing or incorrect"),
+        (format!("identifierName=id&identifierValue=1709400643455&{events}"), 8003, "Invalid source"),
+        (format!("identifierName=id&identifierValue=1709400643455&source=STORE&{events}"), 8003, "Invalid source"),
+        (format!("{ASHA}&type=FAMILY&{events}"), 9003, "Error fetching points ledger data : "),
+        (format!("identifierName=id&identifierValue=999999999&source=INSTORE&{events}"), 11012, "Invalid userId passed in request"),
+        (format!("identifierName=mobile&identifierValue=910000000000&source=INSTORE&{events}"), 8013, "Lookup,Invalid identifier passed"),
+        (format!("identifierName=externalId&identifierValue=NOPE&source=INSTORE&{events}"), 8013, "Lookup,Invalid identifier passed"),
+    ] {
+        let message = assert_v2_error(&demo(&app, &v2(&query)).await, StatusCode::BAD_REQUEST, code);
+        assert!(message.starts_with(starts), "{query}: {message}");
+    }
+    let message = assert_v2_error(
+        &demo(&app, &v2("type=USERGROUP2&identifierName=id&identifierValue=565345934&source=INSTORE&eventIds=90400021")).await,
+        StatusCode::BAD_REQUEST,
+        1632,
+    );
+    assert_eq!(message, "group id/externalId/primary userId 565345934 passed is not valid");
+    // Every message names the parameter at fault.
+    let message = assert_v2_error(&demo(&app, &v2(&format!("{ASHA}&type=FAMILY&{events}"))).await, StatusCode::BAD_REQUEST, 9003);
+    assert!(message.contains("type") && message.contains("FAMILY"), "{message}");
+}
+
+#[sqlx::test]
+async fn wrong_event_selections_get_their_codes(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let eleven: Vec<String> = (1..=11).map(|n| n.to_string()).collect();
+    let eleven = eleven.join(",");
+    for (selection, code, message) in [
+        (
+            "eventIds=27909380&eventName=TransactionAdd&eventReferenceIds=37195406289".to_owned(),
+            11021,
+            "EventId and Event References,both cannot be passed",
+        ),
+        ("eventIds=27909380&eventReferenceIds=37195406289".to_owned(), 11021, "EventId and Event References,both cannot be passed"),
+        (String::new(), 11023, "Valid identifiers not found : required either EventLogId or (EventName and BillId)"),
+        (
+            "eventName=TransactionAdd".to_owned(),
+            11023,
+            "Valid identifiers not found : required either EventLogId or (EventName and BillId)",
+        ),
+        (
+            "eventReferenceIds=37195406289".to_owned(),
+            11023,
+            "Valid identifiers not found : required either EventLogId or (EventName and BillId)",
+        ),
+        ("eventName=DelayedAccrual&eventReferenceIds=1".to_owned(), 11014, "Event name not found :DelayedAccrual"),
+        (format!("eventIds={eleven}"), 11014, "Requested cannot be processed. Max 10 events are allowed in params."),
+        (
+            format!("eventName=TransactionAdd&eventReferenceIds={eleven}"),
+            11014,
+            "Requested cannot be processed. Max 10 events are allowed in params.",
+        ),
+        ("eventIds=dfsdsdsds".to_owned(), 11017, "Event id format exception:For input string: \"dfsdsdsds\""),
+        ("eventIds=27909380,,8143509".to_owned(), 11017, "Event id format exception:For input string: \"\""),
+        ("eventIds=6275461750".to_owned(), 9021, "Invalid identifiers found[6275461750]"),
+        ("eventIds=313132121,27909380,21212".to_owned(), 9021, "Invalid identifiers found[313132121, 21212]"),
+        ("eventIds=90400010".to_owned(), 11024, "Event detail not found for event log id 90400010"),
+        ("eventName=TransactionAdd&eventReferenceIds=37195406289,999".to_owned(), 9022, "Event reference IDs are invalid[999]"),
+        ("eventName=TransactionAdd&eventReferenceIds=37195406289,,1".to_owned(), 9022, "Event reference IDs are invalid"),
+    ] {
+        let response = demo(&app, &v2(&format!("{ASHA}&{selection}"))).await;
+        let got = assert_v2_error(&response, StatusCode::BAD_REQUEST, code);
+        assert!(got.starts_with(message), "{selection}: {got}");
+    }
+    // Ten distinct ids are fine (the repeated one counts once).
+    let ten = format!("eventIds=8143509,8143509,{}", (1..=9).map(|n| n.to_string()).collect::<Vec<_>>().join(","));
+    assert_v2_error(&demo(&app, &v2(&format!("{ASHA}&{ten}"))).await, StatusCode::BAD_REQUEST, 9021);
+}
+
+#[sqlx::test]
+async fn bad_flags_and_alternate_currency_names_get_their_codes(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let base = format!("{ASHA}&eventIds=90400001");
+    for name in ["BonusStars,,CarbonCredits", ",", "BonusStars,"] {
+        let message =
+            assert_v2_error(&demo(&app, &v2(&format!("{base}&alternateCurrencyNames={name}"))).await, StatusCode::BAD_REQUEST, 9005);
+        assert!(message.starts_with("Invalid alternateCurrencyNames field value"), "{message}");
+    }
+    for flag in [
+        "getBillDetails",
+        "getPointsEarnedBreakup",
+        "getCustomFields",
+        "getExtendedFields",
+        "getMaxConversionDetails",
+        "getPaymentModes",
+        "getPaymentMode",
+        "isPrimaryUser",
+        "includeAlternateCurrencies",
+        "includeLastOneYearData",
+    ] {
+        let message = assert_v2_error(&demo(&app, &v2(&format!("{base}&{flag}=maybe"))).await, StatusCode::BAD_REQUEST, 400);
+        assert!(message.contains(flag), "{message}");
+    }
+}
+
+#[sqlx::test]
+async fn v2_1_errors_use_the_same_envelope_and_credentials_are_required(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    assert_v2_error(&demo(&app, &v2_1("eventIds=1")).await, StatusCode::BAD_REQUEST, 11013);
+    for uri in [v2(&format!("{ASHA}&eventIds=27909380")), v2_1(&format!("{ASHA}&eventIds=27909380"))] {
+        assert_v2_error(&app.get(&uri).send().await, StatusCode::UNAUTHORIZED, 401);
+    }
+    let token = app.oauth_token("demo-key", "demo-secret").await;
+    let body = ok(&app.get(&v2_1(&format!("{ASHA}&eventIds=27909380"))).oauth(&token).send().await);
+    assert_eq!(event_ids(&body), [27909380]);
+}
+
+// ------------------------------------------------------------------ the samples, as the documents print them
+
+/// The v2 page's first sample (three TargetCompleted events).
+const V2_TARGET_COMPLETED: &str = r#"{"events": [{"eventLogId": 30527930, "eventName": "TargetCompleted", "eventDetails": {"eventTime": "2024-10-25 22:59:12.0", "tillId": 50137565}, "targetCompletedDetails": {"targetGroupID": 46750, "targetGroupName": "TGName", "targetId": 76041, "targetName": "TName", "targetDescription": "TDescription", "targetPeriodID": 66277, "targetPeriodName": "Cycle_4", "targetValue": "1000.000", "achievedValue": "1200.000", "sourceId": 641554, "sourceType": "USERTARGET", "pointsEarned": {"promo": [{"promotionId": 1133572888, "promotionName": "Progname", "programId": 1933, "programName": "DefaultProgram", "value": 100.0, "expiresOn": "2025-10-31 23:59:59.0", "expiryType": "fixed"}], "promised": []}}, "eventReferenceId": "263985", "uniqueId": "71730c8b628d0978e21e5e374f50fae606779fd412"}, {"eventLogId": 30527931, "eventName": "TargetCompleted", "eventDetails": {"eventTime": "2024-10-25 22:59:12.0", "tillId": 50137565}, "targetCompletedDetails": {"targetGroupID": 46750, "targetGroupName": "TGName1", "targetId": 76041, "targetName": "TName1", "targetDescription": "TDesc1", "targetPeriodID": 66277, "targetPeriodName": "Cycle_4", "triggerValue": "300.000", "sourceId": 78104, "sourceType": "MILESTONE", "pointsEarned": {"promo": [{"promotionId": 1133572888, "promotionName": "Promoname", "programId": 1933, "programName": "Progname", "value": 100.0, "expiresOn": "2025-10-31 23:59:59.0", "expiryType": "fixed"}], "promised": []}, "mileStoneName": "Sub target 1"}, "eventReferenceId": "263986", "uniqueId": "88248bc99f945f1778f85af7c6ba69e4b90651c6"}, {"eventLogId": 30527932, "eventName": "TargetCompleted", "eventDetails": {"eventTime": "2024-10-25 22:59:12.0", "tillId": 50137565}, "targetCompletedDetails": {"targetGroupID": 46750, "targetGroupName": "TGName1", "targetId": 76041, "targetName": "TName1", "targetDescription": "TDesc1", "targetPeriodID": 66277, "targetPeriodName": "Cycle_4", "triggerValue": "600.000", "sourceId": 78104, "sourceType": "MILESTONE", "pointsEarned": {"promo": [{"promotionId": 1133572888, "promotionName": "Promoname", "programId": 1933, "programName": "Progname", "value": 100.0, "expiresOn": "2025-10-31 23:59:59.0", "expiryType": "fixed"}], "promised": []}, "mileStoneName": "Sub target 2"}, "eventReferenceId": "263987", "uniqueId": "7470f2457563461f66bc1aasgf1760d8ga71ec3ee0174c267"}], "warnings": []}"#;
+
+/// The v2 page's "Goodwillpoints event" sample.
+const V2_GOODWILL: &str = r#"{"events": [{"eventLogId": 8143509, "eventName": "AllocateGoodwillPoints", "eventDetails": {"eventTime": "2023-07-27 19:14:10.0", "reason": "POINTS_ISSUE", "comments": "Customer has reached the milestone. Awarding him 100 points.", "assocId": 0, "requestId": 980464}, "pointsEarned": {"regular": [], "promo": [{"promotionId": 1114107, "promotionName": "Goodwill Promotion", "programId": 890, "programName": "huhuhuDefaultProgram", "value": 100.0, "expiresOn": "2023-08-01 23:59:59.0", "expiryType": "fixed"}], "promised": []}, "eventReferenceId": "-1", "uniqueId": "GzKOlmc0eM"}], "warnings": []}"#;
+
+/// The v2 page's "Return transaction event" sample (a PointsRedemption).
+const V2_POINTS_REDEMPTION: &str = r#"{"events": [{"eventLogId": 632749682, "eventName": "PointsRedemption", "eventDetails": {"eventTime": "2025-07-03 07:13:20.0", "tillId": 75152721, "redemptionDetails": {"pointsRedeemed": "101.000", "redemptionPurpose": "testUpdate", "transactionNumber": "txn-79", "redemptionId": "kh4Mh7", "notes": "Redeemed to transfer points to the friend", "groupRedemption": false}}, "customFields": [{"name": "card_number", "value": "123456"}], "pointsBreakup": [], "eventReferenceId": "564332013", "uniqueId": "nQmaNo4ay9"}], "warnings": []}"#;
+
+/// The reference file's "NewBill/Txn Add" example.
+const YAML_TRANSACTION_ADD: &str = r#"{"events": [{"eventLogId": 549393345, "eventName": "TransactionAdd", "eventDetails": {"eventTime": "2023-08-02 16:24:44.0", "tillId": 100004318}, "billDetails": {"type": "loyalty", "billNumber": "TC300051690458", "grossAmount": 0, "discount": 0, "billAmount": 11691, "note": "", "source": "instore", "pointsEarned": {"regular": [], "promo": [], "promised": []}, "lineItems": [{"id": 310201424, "itemCode": "243593", "source": "instore", "grossAmount": 0, "discount": 0, "amount": 11691, "rate": 0, "qty": 1, "pointsEarned": {"regular": [{"value": 0, "expiresOn": "2024-08-01 23:59:59.0", "programId": 1000013, "programName": "Croma", "expiryType": "rolling"}], "promo": [{"promotionId": 9418, "promotionName": "Min 5% Drop 2_Croma", "programId": 1000007, "programName": "TataNeu", "value": 0, "expiresOn": "2024-08-01 23:59:59.0", "expiryType": "rolling"}], "promised": []}}]}, "customFields": [{"name": "txn_source", "value": "tcp"}], "extendedFields": [], "paymentModes": ["Others"], "pointInTimeSlabs": [{"pointInTimeSlabNumber": 1, "pointInTimeSlabName": "NONE", "programId": 1000007, "isDefaultProgram": true}, {"pointInTimeSlabNumber": 1, "pointInTimeSlabName": "Privilege", "programId": 1000013, "isDefaultProgram": false}], "eventReferenceId": "2151165932", "orgId": 4000218}], "warnings": []}"#;
+
+/// The reference file's "GenericEvent/ImportEvents" example.
+const YAML_GENERIC_EVENT: &str = r#"{"events": [{"eventLogId": 296576878, "eventName": "GenericEvent", "eventDetails": {"eventDisplayName": "first_bill_pay", "tillId": 100011485, "displayName": "first_bill_pay"}, "pointsEarned": {"regular": [], "promo": [{"promotionId": 7125, "promotionName": "Earn at BillPay – December Mid Month Sale", "programId": 1000055, "programName": "bill payments", "value": 0, "promotionStartDate": "2022-12-19 00:00:00.0", "promotionEndDate": "2022-12-22 23:59:59.0"}], "promised": []}, "behavioralEventMetadata": {"label": "first_bill_pay", "fields": [{"fieldName": "externalid", "fieldType": "customer", "attributes": {"accountId": {"valueType": "ENUM"}, "addCustomerIfNotExists": {"valueType": "BOOLEAN", "value": "false"}, "identifierType": {"valueType": "ENUM", "value": "externalId"}, "isRequired": {"valueType": "BOOLEAN", "value": "true"}, "source": {"valueType": "ENUM", "value": "INSTORE"}}}, {"fieldName": "billamount", "fieldType": "double", "attributes": {"isRequired": {"valueType": "BOOLEAN", "value": "false"}}}, {"fieldName": "date", "fieldType": "date", "attributes": {"isRequired": {"valueType": "BOOLEAN", "value": "false"}}}, {"fieldName": "tillcode", "fieldType": "tillCode", "attributes": {"isRequired": {"valueType": "BOOLEAN", "value": "false"}}}, {"fieldName": "upipayment", "fieldType": "string", "attributes": {"isRequired": {"valueType": "BOOLEAN", "value": "false"}, "regex": {"valueType": "STRING"}}}]}, "eventReferenceId": "2151165932", "orgId": 4000218}], "warnings": []}"#;
+
+/// The reference file's "CustomerRegistration" example.
+const YAML_CUSTOMER_REGISTRATION: &str = r#"{"events": [{"eventLogId": 20229363, "eventName": "CustomerRegistration", "eventDetails": {"eventTime": "2023-08-31 06:25:40.0", "tillId": 50137565}, "pointsEarned": {"regular": [{"value": 100, "expiresOn": "2023-09-15 23:59:59.0", "programId": 1933, "programName": "PellDungaAgarUseKiyaTohDefaultProgram", "expiryType": "fixed"}], "promo": [{"promotionId": 1133561326, "promotionName": "delayedAccrualpromo", "programId": 1933, "programName": "PellDungaAgarUseKiyaTohDefaultProgram", "value": 100, "expiresOn": "2023-09-15 23:59:59.0", "expiryType": "fixed"}], "promised": [{"value": 1001, "conversionDate": "2023-09-06 00:00:00.0", "programId": 1933, "programName": "PellDungaAgarUseKiyaTohDefaultProgram"}]}, "eventReferenceId": "2151165932", "orgId": 4000218}], "warnings": []}"#;
+
+/// The reference file's "GoodWillPoints" example.
+const YAML_GOODWILL: &str = r#"{"events": [{"eventLogId": 579442157, "eventName": "AllocateGoodwillPoints", "eventDetails": {"eventTime": "2023-08-29 19:12:17.0", "reason": "CS: Cx received Rs 500 TNRL voucher which can be u", "requestId": 2828197}, "pointsEarned": {"regular": [], "promo": [{"promotionId": 5486, "promotionName": "Goodwill Promotion", "programId": 1000019, "programName": "AirAsia India", "value": 500, "expiresOn": "2024-08-28 23:59:59.0", "expiryType": "rolling"}], "promised": []}, "eventReferenceId": "2151165932", "orgId": 4000218}], "warnings": []}"#;
+
+/// The reference file's "TargetCompleted" example.
+const YAML_TARGET_COMPLETED: &str = r#"{"events": [{"eventLogId": 404150880, "eventName": "TargetCompleted", "eventDetails": {"eventTime": "2023-03-26 21:31:49.0", "tillId": 100008816}, "targetCompletedDetails": {"targetGroupID": 106, "targetGroupName": "Offer_March2023_CFT_Milestone", "targetId": 199, "targetName": "Offer_March2023_CFT_Milestone_1", "targetPeriodID": 44, "targetPeriodName": "B1", "targetValue": "2.000", "achievedValue": "2.000", "sourceId": 5020906, "sourceType": "USERTARGET", "pointsEarned": {"promised": [{"value": 0, "conversionDate": "2023-04-26 00:00:00.0", "programId": 1000007, "programName": "TataNeu"}]}}, "eventReferenceId": "2151165932", "orgId": 4000218}], "warnings": []}"#;
+
+/// The reference file's "PointsTransfer" example.
+const YAML_POINTS_TRANSFER: &str = r#"{"events": [{"eventLogId": 498243059, "eventName": "PointsTransfer", "eventDetails": {"eventTime": "2023-06-19 10:04:32.0"}, "transferredFrom": {"userId": "4811870", "firstName": "", "lastName": "", "transferType": "TRANSFER", "pointsTransferDetails": [{"points": "62718.260", "programId": "1000014", "programName": "IHCL"}]}, "transferredTo": {"userId": "68519328", "firstName": "3e64ec7fb438a54abc003b95942a5e9a", "lastName": "3e64ec7fb438a54abc003b95942a5e9a", "transferType": "TRANSFER", "pointsTransferDetails": [{"points": "62718.260", "programId": "1000014", "programName": "IHCL"}]}, "notes": "2023-06-19T04:34:32.327770699", "eventReferenceId": "2151165932", "orgId": 4000218}], "warnings": []}"#;
+
+/// The reference file's "PointsRedemption" example.
+const YAML_POINTS_REDEMPTION: &str = r#"{"events": [{"eventLogId": 469585846, "eventName": "PointsRedemption", "eventDetails": {"eventTime": "2023-05-23 12:20:18.0", "tillId": 100007771, "redemptionDetails": {"pointsRedeemed": "1131.870", "transactionNumber": "TBN-1222183117-20230523", "billingTime": "2023-05-23 12:20:18.0", "externalReferenceNumber": "26ec1bca2ccb9cea9ef2", "notes": "", "groupRedemption": true}}, "customFields": [], "pointsBreakup": [{"points": "803.009", "programId": "1000007", "programName": "TataNeu"}, {"points": "0.121", "programId": "1000028", "programName": "bigbasket"}, {"points": "328.740", "programId": "1000086", "programName": "TataNeu HDFC"}], "eventReferenceId": "2151165932", "orgId": 4000218}], "warnings": []}"#;
+
+/// The reference file's "ReturnTxn" example.
+const YAML_RETURN_BILL: &str = r#"{"events": [{"eventLogId": 529902660, "eventName": "ReturnBill", "eventDetails": {"eventTime": "2023-07-15 20:43:33.0", "tillId": 100004318}, "billDetails": {"billNumber": "TC300049941700", "billAmount": 32999, "note": "", "returnDate": "2023-07-15 20:43:33.0", "returnAmount": 32999, "billDate": "2023-07-13 23:52:48.0", "returnType": "LINE_ITEM", "pointsEarned": {"regular": [], "promo": [], "promised": []}, "pointsEarnedBreakup": {"regular": [], "promised": []}, "lineItems": [{"id": 303060102, "itemCode": "274277", "grossAmount": 0, "amount": 32999, "rate": 0, "qty": 1, "serialNumber": 1, "returnAmount": 32999, "returnRate": 0, "returnQty": 1, "returnValue": 0, "pointsEarned": {"regular": [{"value": 0, "expiresOn": "2024-07-12 23:59:59.0", "programId": 1000013, "programName": "Croma", "returnPoints": 108.897, "expiryType": "rolling"}], "promo": [{"promotionId": 6444, "promotionName": "Min 5% Drop 1_Croma", "programId": 1000007, "programName": "TataNeu", "value": 0, "expiresOn": "2024-07-12 23:59:59.0", "returnedPoints": 1541.053, "expiryType": "rolling"}], "promised": []}, "pointsEarnedBreakup": {"regular": [{"value": 1541.053, "expiresOn": "2024-07-12 23:59:59.0", "awardedOn": "2023-07-29 00:00:00.0", "sourceValue": 32999, "awardActionDetails": {"id": 235074156, "name": "AWARD_POINTS_ACTION", "rulesetId": 1356, "rulesetName": "ruleset_20220329234517"}, "programId": 1000007, "programName": "TataNeu", "allocationStrategyId": 1048, "allocationStrategyName": "TD_croma 4.67", "pointsCategoryId": 102, "pointsCategoryName": "DelayedAccrualPointCategory", "expiryStrategyId": 572, "expiryStrategyName": "1_year_Rolling expiry", "promotionDetails": {"promotionId": 6444, "promotionName": "Min 5% Drop 1_Croma"}, "returnPoints": 1541.053, "expiryType": "rolling"}, {"value": 108.897, "expiresOn": "2024-07-12 23:59:59.0", "awardedOn": "2023-07-29 00:00:00.0", "sourceValue": 32999, "awardActionDetails": {"id": 235074155, "name": "BILL_POINTS_ACTION", "rulesetId": 2256, "rulesetName": "ruleset_20220810231204"}, "programId": 1000013, "programName": "Croma", "allocationStrategyId": 198, "allocationStrategyName": "Croma Points", "pointsCategoryId": 26, "pointsCategoryName": "DelayedAccrualPointCategory", "expiryStrategyId": 201, "expiryStrategyName": "Croma Rolling Expiry", "returnPoints": 108.897, "expiryType": "rolling"}], "promised": []}}]}, "eventReferenceId": "2151165932", "orgId": 4000218}], "warnings": []}"#;
+
+/// The reference file's "CustomerPromotionImport" example.
+const YAML_CUSTOMER_PROMOTION_IMPORT: &str = r#"{"events": [{"eventLogId": 564778187, "eventName": "CustomerPromotionImport", "eventDetails": {"eventDisplayName": "Tata Neu HDFC Bank Credit Card – Last billing cycle NeuCoins", "tillId": -1}, "pointsEarned": {"regular": [], "promo": [{"promotionId": 6877, "promotionName": "Tata Neu HDFC Bank Credit Card – Last billing cycle NeuCoins", "programId": 1000086, "programName": "TataNeu HDFC", "value": 8754}], "promised": []}, "importMeta": {"fileName": "cap_data_16082023_031522_16August2023_09_01_14am.csv", "importStartTime": "2023-08-16 09:01:15.0", "importEndTime": "2023-08-16 09:02:13.0", "profileName": "Customer Promotion", "profileType": "Promotional Rewards "}, "eventReferenceId": "2151165932", "orgId": 4000218}], "warnings": []}"#;
