@@ -22,9 +22,7 @@ impl Clock {
 
     /// "Now" where no org is involved; requests acting for an org use [`Clock::now_for`].
     pub fn now(&self) -> DateTime<Utc> {
-        self.configured
-            .or_else(|| *self.bundle.read().unwrap_or_else(|poisoned| poisoned.into_inner()))
-            .unwrap_or_else(Utc::now)
+        self.configured.or_else(|| *self.bundle.read().unwrap_or_else(|poisoned| poisoned.into_inner())).unwrap_or_else(Utc::now)
     }
 
     /// "Now" for a request acting for `org`. An org may stand at its own instant (`orgs.clock`),

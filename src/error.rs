@@ -115,9 +115,7 @@ impl ErrorCode {
     pub fn status(self) -> StatusCode {
         match self {
             ErrorCode::BadParameter => StatusCode::BAD_REQUEST,
-            ErrorCode::Unauthorized | ErrorCode::TokenExpired | ErrorCode::InvalidClientCredentials => {
-                StatusCode::UNAUTHORIZED
-            }
+            ErrorCode::Unauthorized | ErrorCode::TokenExpired | ErrorCode::InvalidClientCredentials => StatusCode::UNAUTHORIZED,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
@@ -211,9 +209,7 @@ impl ErrorCode {
             ErrorCode::ExplodeIdentifierValueInvalid => "Identifier value missing or incorrect",
             ErrorCode::ExplodeSourceInvalid => "Invalid source",
             ErrorCode::ExplodeIdentifiersEmpty => "IdentifierName, identifierValue, source can not be empty",
-            ErrorCode::ExplodeEventSelectorMissing => {
-                "Valid identifiers not found : required either EventLogId or (EventName and BillId)"
-            }
+            ErrorCode::ExplodeEventSelectorMissing => "Valid identifiers not found : required either EventLogId or (EventName and BillId)",
             ErrorCode::ExplodeEventIdsInvalid => "Invalid identifiers found",
             ErrorCode::ExplodeEventReferenceIdsInvalid => "Event reference IDs are invalid",
             ErrorCode::ExplodeUserIdInvalid => "Invalid userId passed in request",
@@ -224,9 +220,7 @@ impl ErrorCode {
             ErrorCode::ExplodeEventDetailNotFound => "Event detail not found for event log id",
             ErrorCode::ExplodeLimitTooLarge => "Limit cannot be greater than 10",
             ErrorCode::ExplodeAlternateCurrencyNamesInvalid => "Invalid alternateCurrencyNames field value",
-            ErrorCode::ExplodeAlternateCurrencyNotFound => {
-                "alternate currencies not found with provided category filters, names: "
-            }
+            ErrorCode::ExplodeAlternateCurrencyNotFound => "alternate currencies not found with provided category filters, names: ",
             ErrorCode::ExplodeUserGroupInvalid => "group id/externalId/primary userId passed is not valid",
             ErrorCode::ExplodeLedgerFetchFailed => "Error fetching points ledger data : ",
             ErrorCode::ExplodeConnectedOrgsNotSet => {

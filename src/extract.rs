@@ -119,9 +119,8 @@ impl Param for bool {
 /// A calendar day, `YYYY-MM-DD`.
 impl Param for NaiveDate {
     fn parse_param(name: &str, text: &str) -> ApiResult<Self> {
-        NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-            ApiError::bad_parameter(name, format!("Parameter '{name}' must be a date in the format YYYY-MM-DD, got '{text}'"))
-        })
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map_err(|_| ApiError::bad_parameter(name, format!("Parameter '{name}' must be a date in the format YYYY-MM-DD, got '{text}'")))
     }
 }
 
@@ -172,7 +171,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::of(ErrorCode::UnsupportedMediaType)),
             Err(rejection) => {
                 let code = ErrorCode::from_status(rejection.status());
-                let message = if code == ErrorCode::BadParameter { format!("Invalid JSON body: {}", rejection.body_text()) } else { rejection.body_text() };
+                let message = if code == ErrorCode::BadParameter {
+                    format!("Invalid JSON body: {}", rejection.body_text())
+                } else {
+                    rejection.body_text()
+                };
                 Err(ApiError::new(code, message))
             }
         }

@@ -41,10 +41,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The whole service as a router. Does no I/O.
 pub fn app(state: AppState) -> Router {
     let config = state.config.clone();
-    let routes = api::routes()
-        .fallback(api::not_found)
-        .method_not_allowed_fallback(api::method_not_allowed)
-        .with_state(state);
+    let routes = api::routes().fallback(api::not_found).method_not_allowed_fallback(api::method_not_allowed).with_state(state);
     with_middleware(routes, &config)
 }
 

@@ -18,7 +18,9 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt().with_env_filter(EnvFilter::try_new(&cli.settings.log_filter).unwrap_or_else(|_| EnvFilter::new("info"))).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_new(&cli.settings.log_filter).unwrap_or_else(|_| EnvFilter::new("info")))
+        .init();
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&cli.settings).await,
         Command::Migrate => with_database(&cli.settings, |_pool| async { Ok(()) }).await,

@@ -58,10 +58,7 @@ impl OffsetLimit {
         }
         let limit = params.optional::<i64>("limit")?.unwrap_or(default_limit);
         if !(1..=max_limit).contains(&limit) {
-            return Err(ApiError::bad_parameter(
-                "limit",
-                format!("Parameter 'limit' must be between 1 and {max_limit}, got {limit}"),
-            ));
+            return Err(ApiError::bad_parameter("limit", format!("Parameter 'limit' must be between 1 and {max_limit}, got {limit}")));
         }
         Ok(OffsetLimit { offset, limit })
     }

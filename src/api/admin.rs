@@ -89,7 +89,9 @@ struct Readiness {
 }
 
 async fn ready(State(state): State<AppState>) -> ApiResult<Json<Readiness>> {
-    repo::meta::ping(&state.db).await.map_err(|error| ApiError { cause: Some(error.to_string()), ..ApiError::of(ErrorCode::Unavailable) })?;
+    repo::meta::ping(&state.db)
+        .await
+        .map_err(|error| ApiError { cause: Some(error.to_string()), ..ApiError::of(ErrorCode::Unavailable) })?;
     let applied = repo::meta::applied_migrations(&state.db).await?;
     let expected: Vec<i64> = db::MIGRATOR.iter().map(|migration| migration.version).collect();
     if applied != expected {

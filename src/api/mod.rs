@@ -16,21 +16,17 @@ pub mod target_groups;
 
 /// Every route of the service.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .merge(admin::routes())
-        .merge(oauth::routes())
-        .merge(das::routes())
-        .merge(target_groups::routes())
-        .merge(explode::routes())
+    Router::new().merge(admin::routes()).merge(oauth::routes()).merge(das::routes()).merge(target_groups::routes()).merge(explode::routes())
 }
 
 /// Unknown paths; under `/__admin/` only for callers with the admin token, so the control plane
 /// reveals nothing to others.
 pub async fn not_found(State(state): State<AppState>, method: Method, uri: Uri, headers: HeaderMap) -> ApiError {
     if uri.path().starts_with("/__admin")
-        && let Err(unauthorized) = admin::AdminAuth::check(&headers, &state) {
-            return unauthorized;
-        }
+        && let Err(unauthorized) = admin::AdminAuth::check(&headers, &state)
+    {
+        return unauthorized;
+    }
     ApiError::not_found(format!("No endpoint {method} {}", uri.path()))
 }
 

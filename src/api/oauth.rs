@@ -36,7 +36,10 @@ struct TokenResponse {
 
 async fn generate_token(State(state): State<AppState>, ApiJson(request): ApiJson<TokenRequest>) -> ApiResult<Json<TokenResponse>> {
     let key = request.key.filter(|key| !key.is_empty()).ok_or_else(|| ApiError::bad_parameter("key", "Field 'key' is required"))?;
-    let secret = request.secret.filter(|secret| !secret.is_empty()).ok_or_else(|| ApiError::bad_parameter("secret", "Field 'secret' is required"))?;
+    let secret = request
+        .secret
+        .filter(|secret| !secret.is_empty())
+        .ok_or_else(|| ApiError::bad_parameter("secret", "Field 'secret' is required"))?;
     let client = auth::authenticate_client(&state, &key, &secret).await?;
     let access_token = auth::issue_token(&state.tokens, &client)?;
     Ok(Json(TokenResponse { data: AccessToken { access_token, ttl_seconds: client.ttl_seconds }, errors: None }))

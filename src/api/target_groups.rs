@@ -51,7 +51,10 @@ impl TargetGroupsQuery {
             .optional::<i64>("trackingDate")?
             .map(|millis| {
                 DateTime::from_timestamp_millis(millis).ok_or_else(|| {
-                    ApiError::bad_parameter("trackingDate", format!("Parameter 'trackingDate' must be an instant in epoch milliseconds, got '{millis}'"))
+                    ApiError::bad_parameter(
+                        "trackingDate",
+                        format!("Parameter 'trackingDate' must be an instant in epoch milliseconds, got '{millis}'"),
+                    )
                 })
             })
             .transpose()?;
@@ -76,7 +79,10 @@ fn excluded_entities(query: &str) -> ApiResult<Vec<i64>> {
         }
         for item in value.split(',').map(str::trim) {
             if item.is_empty() {
-                return Err(ApiError::bad_parameter(EXCLUDED_ENTITIES, format!("Parameter '{EXCLUDED_ENTITIES}' has an empty item in '{value}'")));
+                return Err(ApiError::bad_parameter(
+                    EXCLUDED_ENTITIES,
+                    format!("Parameter '{EXCLUDED_ENTITIES}' has an empty item in '{value}'"),
+                ));
             }
             ids.push(i64::parse_param(EXCLUDED_ENTITIES, item)?);
         }
@@ -247,7 +253,9 @@ impl Judgement {
             .filter_map(|group| targets_of_group.remove(&group.target_group_id).map(|targets| (group, targets)))
             .collect();
         // Capillary puts the groups the customer holds targets in first, then audience groups.
-        let insertion_order = |(group, _): &(TargetGroupRow, Vec<Target>)| (group.first_user_target_id.is_none(), group.first_user_target_id, group.target_group_id);
+        let insertion_order = |(group, _): &(TargetGroupRow, Vec<Target>)| {
+            (group.first_user_target_id.is_none(), group.first_user_target_id, group.target_group_id)
+        };
         java_hash_map_order(shown, |(group, _)| group.target_group_id, insertion_order)
             .into_iter()
             .map(|(group, targets)| TargetGroup {
@@ -319,7 +327,11 @@ impl Judgement {
             current_count,
             total_target_count_of_sequence: streak.total_target_count,
             streak_achieved_user_target_id: if achieved { streak.achieved_user_target_id } else { None },
-            streak_achieved_date_time: if achieved && self.reports_achievement_times { streak.achieved_on.map(|at| self.timestamp(at)) } else { None },
+            streak_achieved_date_time: if achieved && self.reports_achievement_times {
+                streak.achieved_on.map(|at| self.timestamp(at))
+            } else {
+                None
+            },
         }
     }
 }

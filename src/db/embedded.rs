@@ -31,7 +31,8 @@ pub struct EmbeddedPostgres {
 impl EmbeddedPostgres {
     /// Starts the server, creating its cluster on first use; reuses one already running there.
     pub async fn start(data_dir: &Path) -> anyhow::Result<EmbeddedPostgres> {
-        let bin_dir = find_binaries().with_context(|| format!("no PostgreSQL binaries found on PATH or under /usr/lib/postgresql: {INSTALL_HINT}"))?;
+        let bin_dir = find_binaries()
+            .with_context(|| format!("no PostgreSQL binaries found on PATH or under /usr/lib/postgresql: {INSTALL_HINT}"))?;
         std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
         let data_dir = std::fs::canonicalize(data_dir)?;
         let pgdata = data_dir.join("pgdata");
@@ -41,7 +42,8 @@ impl EmbeddedPostgres {
         if let Some((uid, gid)) = run_as {
             check_reachable(&data_dir, uid)?;
             for dir in [&data_dir, &socket_dir] {
-                std::os::unix::fs::chown(dir, Some(uid), Some(gid)).with_context(|| format!("cannot hand {} to the PostgreSQL user", dir.display()))?;
+                std::os::unix::fs::chown(dir, Some(uid), Some(gid))
+                    .with_context(|| format!("cannot hand {} to the PostgreSQL user", dir.display()))?;
             }
         }
         let mut server = EmbeddedPostgres { bin_dir, data_dir, pgdata, socket_dir, run_as, started_here: false };
@@ -128,9 +130,10 @@ impl EmbeddedPostgres {
 fn find_binaries() -> Option<PathBuf> {
     let has_both = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
     if let Some(path) = std::env::var_os("PATH")
-        && let Some(dir) = std::env::split_paths(&path).find(|dir| has_both(dir)) {
-            return Some(dir);
-        }
+        && let Some(dir) = std::env::split_paths(&path).find(|dir| has_both(dir))
+    {
+        return Some(dir);
+    }
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .ok()?
         .filter_map(|entry| entry.ok())

@@ -59,10 +59,8 @@ async fn create_database_if_missing(options: &PgConnectOptions) -> anyhow::Resul
         return Ok(());
     }
     let mut admin: PgConnection = options.clone().database("postgres").connect().await.context("cannot connect to PostgreSQL")?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-        .bind(&name)
-        .fetch_one(&mut admin)
-        .await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)").bind(&name).fetch_one(&mut admin).await?;
     if !exists {
         let statement = format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""));
         admin.execute(sqlx::AssertSqlSafe(statement)).await.with_context(|| format!("cannot create database {name}"))?;

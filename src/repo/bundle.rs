@@ -61,10 +61,12 @@ pub async fn universe_tables(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result
     }
     let mut parents: BTreeMap<String, BTreeSet<String>> = tables.keys().map(|name| (name.clone(), BTreeSet::new())).collect();
     for (child, parent) in references {
-        if child != parent && tables.contains_key(&parent)
-            && let Some(set) = parents.get_mut(&child) {
-                set.insert(parent);
-            }
+        if child != parent
+            && tables.contains_key(&parent)
+            && let Some(set) = parents.get_mut(&child)
+        {
+            set.insert(parent);
+        }
     }
     // Kahn's algorithm, alphabetical among the ready ones so the order is stable.
     let mut ordered = Vec::with_capacity(tables.len());
@@ -101,13 +103,16 @@ pub async fn truncate(tx: &mut Transaction<'_, Postgres>, tables: &[Table]) -> s
 
 /// Inserts records that all have exactly `columns` as keys; columns they leave out take their
 /// defaults.
-pub async fn insert(tx: &mut Transaction<'_, Postgres>, table: &str, columns: &[String], records: &[&Map<String, Value>]) -> sqlx::Result<()> {
+pub async fn insert(
+    tx: &mut Transaction<'_, Postgres>,
+    table: &str,
+    columns: &[String],
+    records: &[&Map<String, Value>],
+) -> sqlx::Result<()> {
     let list: Vec<String> = columns.iter().map(|column| quoted(column)).collect();
     let list = list.join(", ");
-    let sql = format!(
-        "INSERT INTO {table} ({list}) SELECT {list} FROM jsonb_populate_recordset(NULL::{table}, $1)",
-        table = quoted(table),
-    );
+    let sql =
+        format!("INSERT INTO {table} ({list}) SELECT {list} FROM jsonb_populate_recordset(NULL::{table}, $1)", table = quoted(table),);
     let records = Value::Array(records.iter().map(|record| Value::Object((*record).clone())).collect());
     sqlx::query(AssertSqlSafe(sql)).bind(records).execute(&mut **tx).await.map(drop)
 }

@@ -2,10 +2,10 @@
 
 pub mod bundle;
 pub mod completions;
-pub mod ledger;
 pub mod data_scopes;
 pub mod events;
 pub mod identifiers;
+pub mod ledger;
 pub mod meta;
 pub mod orgs;
 pub mod profiles;

@@ -69,10 +69,8 @@ pub async fn active_oauth_client(db: &PgPool, client_key: &str) -> sqlx::Result<
 
 /// The org flagged default, else the one with the lowest id.
 pub async fn default_org(db: &PgPool) -> sqlx::Result<Option<Org>> {
-    let row = sqlx::query_as::<_, OrgRow>(
-        "SELECT org_id, name, time_zone, clock FROM orgs ORDER BY is_default DESC, org_id LIMIT 1",
-    )
-    .fetch_optional(db)
-    .await?;
+    let row = sqlx::query_as::<_, OrgRow>("SELECT org_id, name, time_zone, clock FROM orgs ORDER BY is_default DESC, org_id LIMIT 1")
+        .fetch_optional(db)
+        .await?;
     Ok(row.map(Org::from))
 }

@@ -97,10 +97,8 @@ pub struct UserStreakRow {
 
 /// Whether the org's Capillary release reports when targets and streaks were achieved.
 pub async fn reports_achievement_times(db: &PgPool, org_id: i64) -> sqlx::Result<bool> {
-    let reports: Option<bool> = sqlx::query_scalar("SELECT reports_achievement_times FROM org_releases WHERE org_id = $1")
-        .bind(org_id)
-        .fetch_optional(db)
-        .await?;
+    let reports: Option<bool> =
+        sqlx::query_scalar("SELECT reports_achievement_times FROM org_releases WHERE org_id = $1").bind(org_id).fetch_optional(db).await?;
     Ok(reports.unwrap_or(true))
 }
 

@@ -13,7 +13,10 @@ async fn health_and_ready_need_no_credentials(pool: PgPool) {
     assert_eq!((health.status, health.json()), (StatusCode::OK, json!({"status": "UP"})));
     let ready = app.get("/__admin/ready").send().await;
     assert_eq!(ready.status, StatusCode::OK);
-    assert_eq!(ready.json(), json!({"status": "READY", "database": "UP", "migrations": capillary_emulator::db::MIGRATOR.iter().count(), "fixtures": "fixtures/default"}));
+    assert_eq!(
+        ready.json(),
+        json!({"status": "READY", "database": "UP", "migrations": capillary_emulator::db::MIGRATOR.iter().count(), "fixtures": "fixtures/default"})
+    );
 }
 
 #[sqlx::test]
@@ -31,7 +34,9 @@ async fn not_ready_until_a_bundle_is_loaded(pool: PgPool) {
 #[sqlx::test]
 async fn everything_else_under_admin_needs_the_token(pool: PgPool) {
     let app = TestApp::new(pool).await;
-    for (method, path) in [("POST", "/__admin/reset"), ("GET", "/__admin/fixtures"), ("POST", "/__admin/fixtures"), ("GET", "/__admin/unknown")] {
+    for (method, path) in
+        [("POST", "/__admin/reset"), ("GET", "/__admin/fixtures"), ("POST", "/__admin/fixtures"), ("GET", "/__admin/unknown")]
+    {
         let method = method.parse().unwrap();
         let without = app.request(method, path).send().await;
         assert_plain_error(&without, StatusCode::UNAUTHORIZED, None);

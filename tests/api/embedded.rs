@@ -18,11 +18,7 @@ struct Emulator {
 
 impl Emulator {
     fn start(data_dir: &Path, port: u16) -> Emulator {
-        let child = cli(data_dir, port)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the emulator binary starts");
+        let child = cli(data_dir, port).stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().expect("the emulator binary starts");
         Emulator { child, base: format!("http://127.0.0.1:{port}") }
     }
 
@@ -30,9 +26,10 @@ impl Emulator {
         let deadline = Instant::now() + Duration::from_secs(90);
         loop {
             if let Ok(response) = client.get(format!("{}/__admin/ready", self.base)).send().await
-                && response.status().is_success() {
-                    return;
-                }
+                && response.status().is_success()
+            {
+                return;
+            }
             if let Some(status) = self.child.try_wait().unwrap() {
                 panic!("the emulator exited early: {status}");
             }
@@ -138,7 +135,10 @@ async fn runs_its_own_postgres_and_keeps_data_across_restarts() {
     let mut second = Emulator::start(&dir, port);
     second.wait_ready(&client).await;
     let exported = admin_get(&client, &second.base, "/__admin/fixtures").await;
-    assert_eq!(exported["orgs"], json!([{"org_id": 77, "name": "Written before the restart", "time_zone": "UTC", "is_default": false, "clock": null}]));
+    assert_eq!(
+        exported["orgs"],
+        json!([{"org_id": 77, "name": "Written before the restart", "time_zone": "UTC", "is_default": false, "clock": null}])
+    );
     second.stop();
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -38,7 +38,8 @@ async fn wrong_methods_are_405_in_the_familys_envelope(pool: PgPool) {
     let app = TestApp::new(pool).await;
     let message = assert_v3_error(&app.get("/v3/oauth/token/generate").send().await, StatusCode::METHOD_NOT_ALLOWED, 405);
     assert!(message.contains("GET") && message.contains("/v3/oauth/token/generate"), "{message}");
-    let body = assert_plain_error(&app.request(axum::http::Method::DELETE, "/__admin/health").send().await, StatusCode::METHOD_NOT_ALLOWED, None);
+    let body =
+        assert_plain_error(&app.request(axum::http::Method::DELETE, "/__admin/health").send().await, StatusCode::METHOD_NOT_ALLOWED, None);
     assert_eq!(body["code"], 405);
 }
 

@@ -35,7 +35,9 @@ async fn export_then_load_gives_the_same_data(pool: PgPool) {
 
 #[sqlx::test]
 async fn the_bundle_clock_setting_is_kept(pool: PgPool) {
-    let bundle = Bundle::from_object("b.json", json!({"settings": {"clock": "2024-06-20T12:30:00+05:30"}, "orgs": [{"org_id": 7, "name": "x"}]})).unwrap();
+    let bundle =
+        Bundle::from_object("b.json", json!({"settings": {"clock": "2024-06-20T12:30:00+05:30"}, "orgs": [{"org_id": 7, "name": "x"}]}))
+            .unwrap();
     let summary = fixtures::load(&pool, &bundle, "b").await.unwrap();
     assert_eq!(summary.clock.unwrap().to_rfc3339(), "2024-06-20T07:00:00+00:00");
     assert_eq!(fixtures::loaded_clock(&pool).await.unwrap(), summary.clock);
@@ -55,7 +57,9 @@ async fn load_error(pool: &PgPool, name: &str, bundle: Value) -> String {
 
 #[sqlx::test]
 async fn a_value_of_the_wrong_type_names_file_record_and_field(pool: PgPool) {
-    let message = load_error(&pool, "core.json", json!({"orgs": [{"org_id": 1, "name": "a"}, {"org_id": 2, "name": "b", "is_default": "maybe"}]})).await;
+    let message =
+        load_error(&pool, "core.json", json!({"orgs": [{"org_id": 1, "name": "a"}, {"org_id": 2, "name": "b", "is_default": "maybe"}]}))
+            .await;
     assert!(message.starts_with("core.json: orgs[1].is_default: "), "{message}");
 }
 

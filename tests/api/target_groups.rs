@@ -1323,10 +1323,13 @@ async fn tracking_date_judges_current_period_and_achievements_at_that_instant(po
     assert_eq!(target(&then, 39003, 39105)["targetAchievedDateTime"], Value::Null);
     assert_eq!(target(&then, 39003, 39103)["targetAchievedDateTime"], "2024-06-04T11:00:00.000+0530");
     assert_eq!(target(&then, 39001, 39101)["milestones"][0]["isAchieved"], false);
-    assert_eq!(group(&then, 39003)["streaks"][0], json!({
-        "userStreakId": 39601, "streakId": 39501, "streakName": "Three visit weeks",
-        "status": "INPROGRESS", "currentCount": 1, "totalTargetCountOfSequence": 3
-    }));
+    assert_eq!(
+        group(&then, 39003)["streaks"][0],
+        json!({
+            "userStreakId": 39601, "streakId": 39501, "streakName": "Three visit weeks",
+            "status": "INPROGRESS", "currentCount": 1, "totalTargetCountOfSequence": 3
+        })
+    );
     // A target not enrolled in reports the instant judged at as its enrolment.
     assert_eq!(target(&then, 39004, 39106)["enrolledOn"], "2024-06-12T09:00:00.000+0530");
     assert_eq!(target(&now, 39004, 39106)["enrolledOn"], "2024-06-20T12:30:00.000+0530");
@@ -1368,7 +1371,9 @@ async fn current_period_turns_at_midnight_in_the_orgs_time_zone(pool: PgPool) {
         assert_eq!(target(&data, 854, 1814)["currentPeriod"], current, "{instant}");
     }
     // A cyclic window of one second: current only within it.
-    for (instant, current) in [("2024-07-01T20:15:56.999+05:30", false), ("2024-07-01T20:15:57.500+05:30", true), ("2024-07-01T20:15:58+05:30", false)] {
+    for (instant, current) in
+        [("2024-07-01T20:15:56.999+05:30", false), ("2024-07-01T20:15:57.500+05:30", true), ("2024-07-01T20:15:58+05:30", false)]
+    {
         let uri = format!("/v3/users/387035386/targetGroups?trackingDate={}", millis(instant));
         let data = get(&app, CYCLIC_TILL, &uri).await;
         assert_eq!(target(&data, 34044, 45523)["currentPeriod"], current, "{instant}");
@@ -1445,10 +1450,13 @@ async fn a_streak_is_achieved_from_its_achievement_on(pool: PgPool) {
     // One minute before target 1248310 completed streak 380.
     let uri = format!("/v3/users/39000001/targetGroups?trackingDate={}", millis("2024-06-10T13:56:58Z"));
     let data = get(&app, UTC2_TILL, &uri).await;
-    assert_eq!(group(&data, 1014)["streaks"], json!([{
-        "userStreakId": 380, "streakId": 191, "streakName": "test3_1",
-        "status": "INPROGRESS", "currentCount": 1, "totalTargetCountOfSequence": 2
-    }]));
+    assert_eq!(
+        group(&data, 1014)["streaks"],
+        json!([{
+            "userStreakId": 380, "streakId": 191, "streakName": "test3_1",
+            "status": "INPROGRESS", "currentCount": 1, "totalTargetCountOfSequence": 2
+        }])
+    );
     let targets = group(&data, 1014)["targets"].as_array().unwrap();
     let completing = targets.iter().find(|t| t["targetId"] == 1248310).unwrap();
     assert_eq!(completing["targetAchievedDateTime"], Value::Null);
@@ -1464,14 +1472,20 @@ async fn a_streak_is_achieved_from_its_achievement_on(pool: PgPool) {
 async fn milestones_are_listed_per_target_or_null(pool: PgPool) {
     let app = TestApp::new(pool).await;
     let data = get(&app, DEMO_TILL, "/v3/users/39000002/targetGroups").await;
-    assert_eq!(target(&data, 39001, 39101)["milestones"], json!([
-        {"id": 39301, "triggerName": "2 coffees", "triggerValue": 2.0, "isAchieved": true},
-        {"id": 39302, "triggerName": "4 coffees", "triggerValue": 4.0, "isAchieved": false}
-    ]));
+    assert_eq!(
+        target(&data, 39001, 39101)["milestones"],
+        json!([
+            {"id": 39301, "triggerName": "2 coffees", "triggerValue": 2.0, "isAchieved": true},
+            {"id": 39302, "triggerName": "4 coffees", "triggerValue": 4.0, "isAchieved": false}
+        ])
+    );
     assert_eq!(target(&data, 39003, 39103)["milestones"], Value::Null);
     // A target the customer is not enrolled in has not reached any milestone.
     let data = get(&app, CYCLIC_TILL, "/v3/users/387035386/targetGroups").await;
-    assert_json_eq(&target(&data, 34044, 45523)["milestones"], &json!([{"id": 10794, "triggerName": "targetAchieved", "triggerValue": 1500, "isAchieved": false}]));
+    assert_json_eq(
+        &target(&data, 34044, 45523)["milestones"],
+        &json!([{"id": 10794, "triggerName": "targetAchieved", "triggerValue": 1500, "isAchieved": false}]),
+    );
 }
 
 #[sqlx::test]
@@ -1509,7 +1523,11 @@ async fn targets_not_enrolled_in_list_every_period_of_the_group(pool: PgPool) {
     let data = get(&app, UTC_TILL, "/v3/users/64035151/targetGroups").await;
     let capping = group(&data, 643)["targets"].as_array().unwrap();
     assert_eq!(capping.len(), 12);
-    assert!(capping.iter().all(|t| t["targetId"].is_null() && t["targetAchievedValue"] == 0.0 && t["enrolledOn"] == "2024-05-07T10:26:56.573+0000"));
+    assert!(
+        capping
+            .iter()
+            .all(|t| t["targetId"].is_null() && t["targetAchievedValue"] == 0.0 && t["enrolledOn"] == "2024-05-07T10:26:56.573+0000")
+    );
     // An enrolled group shows the customer's own targets only (871 has five daily periods).
     assert_eq!(group(&data, 871)["targets"].as_array().unwrap().len(), 2);
 }

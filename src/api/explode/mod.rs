@@ -141,7 +141,13 @@ impl DataScope {
 }
 
 /// The whole request over the orgs it may read.
-async fn explode(state: &AppState, request: &ExplodeRequest, orgs: &[Org], with_org_id: bool, now: DateTime<Utc>) -> ApiResult<LedgerExplodeInfo> {
+async fn explode(
+    state: &AppState,
+    request: &ExplodeRequest,
+    orgs: &[Org],
+    with_org_id: bool,
+    now: DateTime<Utc>,
+) -> ApiResult<LedgerExplodeInfo> {
     let org_ids: Vec<i64> = orgs.iter().map(|org| org.org_id).collect();
     let owners = find_owners(state, request, &org_ids).await?;
     let events = select_events(state, request, &org_ids, &owners, now).await?;
@@ -215,7 +221,13 @@ async fn find_owners(state: &AppState, request: &ExplodeRequest, org_ids: &[i64]
 
 /// The requested events of the owners, in the order asked for, filtered to the last year when
 /// asked, and cut to the page.
-async fn select_events(state: &AppState, request: &ExplodeRequest, org_ids: &[i64], owners: &Owners, now: DateTime<Utc>) -> ApiResult<Vec<EventRow>> {
+async fn select_events(
+    state: &AppState,
+    request: &ExplodeRequest,
+    org_ids: &[i64],
+    owners: &Owners,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<EventRow>> {
     let ordered: Vec<EventRow> = match &request.events {
         EventSelector::Ids(ids) => {
             let mut found: HashMap<i64, EventRow> = repo::events::events_by_ids(&state.db, org_ids, owners, ids)
