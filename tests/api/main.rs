@@ -11,3 +11,4 @@ mod envelopes;
 mod explode;
 mod fixtures;
 mod target_groups;
+mod universe;
