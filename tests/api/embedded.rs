@@ -76,22 +76,20 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// A data directory every user can reach, since as root the private server runs unprivileged.
+/// A data directory every user can reach, since as root the private server runs unprivileged:
+/// under the system's temporary directory (world-searchable), not under the checkout, which may
+/// sit in a private home directory.
 fn data_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("embedded-{}", uuid::Uuid::new_v4()));
+    let searchable = |dir: &Path| {
+        dir.ancestors().all(|ancestor| std::fs::metadata(ancestor).is_ok_and(|metadata| metadata.permissions().mode() & 0o001 != 0))
+    };
+    let base = [std::env::temp_dir(), PathBuf::from("/tmp"), PathBuf::from(env!("CARGO_TARGET_TMPDIR"))]
+        .into_iter()
+        .find(|dir| searchable(dir))
+        .expect("a world-searchable temporary directory");
+    let dir = base.join(format!("capillary-emulator-embedded-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
-    let mut ancestor = Some(dir.as_path());
-    while let Some(path) = ancestor {
-        if path == Path::new("/") {
-            break;
-        }
-        let mut permissions = std::fs::metadata(path).unwrap().permissions();
-        if permissions.mode() & 0o001 == 0 && path.starts_with(env!("CARGO_TARGET_TMPDIR")) {
-            permissions.set_mode(permissions.mode() | 0o011);
-            std::fs::set_permissions(path, permissions).unwrap();
-        }
-        ancestor = path.parent();
-    }
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     dir
 }
 
