@@ -325,6 +325,11 @@ impl From<sqlx::Error> for ApiError {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
                 ApiError { cause: Some(error.to_string()), ..ApiError::of(ErrorCode::Unavailable) }
             }
+            // Text the database cannot hold (a NUL byte) that came from the client, e.g. in a JSON body.
+            sqlx::Error::Database(db) if db.code().is_some_and(|code| code == "22021" || code == "22P05") => ApiError {
+                cause: Some(error.to_string()),
+                ..ApiError::new(ErrorCode::BadParameter, "The request contains a character that cannot be stored (NUL)")
+            },
             _ => ApiError::internal(error),
         }
     }

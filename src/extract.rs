@@ -24,7 +24,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> ApiResult<Params> {
-        Ok(Params::parse(parts.uri.query().unwrap_or("")))
+        let params = Params::parse(parts.uri.query().unwrap_or(""));
+        // No text the database stores may hold a NUL; say so here, naming the parameter.
+        if let Some(name) = params.values.iter().find(|(_, value)| value.contains('\0')).map(|(name, _)| name) {
+            return Err(ApiError::bad_parameter(name, format!("Parameter '{name}' must not contain a NUL character")));
+        }
+        Ok(params)
     }
 }
 

@@ -206,6 +206,21 @@ async fn malformed_numbers_dates_booleans_and_lists_name_the_parameter() {
 }
 
 #[tokio::test]
+async fn a_nul_character_in_a_parameter_is_400_naming_it() {
+    let router = probe_router(&RuntimeConfig::default());
+    let body = assert_plain_error(&probe(&router, "/das/probe?entity_id=1&till_ids=%00").await, StatusCode::BAD_REQUEST, Some("till_ids"));
+    assert!(body["message"].as_str().unwrap().contains("NUL"), "{body}");
+}
+
+#[sqlx::test]
+async fn a_nul_character_in_a_json_body_is_400_not_500(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let response = app.post("/v3/oauth/token/generate").json(&json!({"key": "demo\u{0}key", "secret": "x"})).send().await;
+    let message = assert_v3_error(&response, StatusCode::BAD_REQUEST, 400);
+    assert!(message.contains("NUL"), "{message}");
+}
+
+#[tokio::test]
 async fn a_panicking_handler_is_a_500_in_the_familys_envelope() {
     let router = probe_router(&RuntimeConfig::default());
     let message = assert_v2_error(&probe(&router, "/v2/panic").await, StatusCode::INTERNAL_SERVER_ERROR, 500);

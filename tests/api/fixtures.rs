@@ -103,3 +103,25 @@ fn an_unreadable_bundle_file_is_named() {
     assert!(error.contains("a.json") && error.contains("invalid JSON"), "{error}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[sqlx::test]
+async fn settings_must_be_known_and_set_once(pool: PgPool) {
+    let message = load_error(&pool, "s.json", json!({"settings": 5})).await;
+    assert!(message.starts_with("s.json: settings must be an object"), "{message}");
+    let message = load_error(&pool, "s.json", json!({"settings": {"clock": "2024-06-20T12:30:00Z", "speed": 2}})).await;
+    assert!(message.starts_with("s.json: unknown setting 'speed'"), "{message}");
+    let message = load_error(&pool, "s.json", json!({"settings": {"clock": "yesterday"}})).await;
+    assert!(message.starts_with("s.json: settings.clock must be an RFC 3339 instant"), "{message}");
+
+    let twice = Bundle {
+        files: ["a.json", "b.json"]
+            .iter()
+            .map(|name| fixtures::BundleFile {
+                name: (*name).to_owned(),
+                content: json!({"settings": {"clock": "2024-06-20T12:30:00Z"}}).as_object().unwrap().clone(),
+            })
+            .collect(),
+    };
+    let error = fixtures::load(&pool, &twice, "twice").await.unwrap_err().to_string();
+    assert!(error.starts_with("b.json: settings.clock is set in more than one file"), "{error}");
+}
