@@ -7,6 +7,7 @@ use axum::{
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono::{DateTime, TimeZone, Utc};
+use chrono_tz::Tz;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +18,7 @@ use crate::{
         orgs::{OAuthClient, Org},
     },
     state::AppState,
+    timestamps,
 };
 
 pub const OAUTH_TOKEN_HEADER: &str = "X-CAP-API-OAUTH-TOKEN";
@@ -141,12 +143,8 @@ async fn expired_token_error(state: &AppState, token: &str) -> ApiError {
         return ApiError::unauthorized("Invalid OAuth token");
     };
     let expired_at = Utc.timestamp_opt(data.claims.exp, 0).single().unwrap_or(DateTime::UNIX_EPOCH);
-    let zone = repo::orgs::find_org(&state.db, data.claims.org_id).await.ok().flatten().map(|org| org.time_zone);
-    let text = match zone {
-        Some(zone) => expired_at.with_timezone(&zone).format("%Y-%m-%dT%H:%M:%S%.3f%z").to_string(),
-        None => expired_at.format("%Y-%m-%dT%H:%M:%S%.3f%z").to_string(),
-    };
-    ApiError::new(ErrorCode::TokenExpired, format!("Token expired at {text}"))
+    let zone = repo::orgs::find_org(&state.db, data.claims.org_id).await.ok().flatten().map_or(Tz::UTC, |org| org.time_zone);
+    ApiError::new(ErrorCode::TokenExpired, format!("Token expired at {}", timestamps::with_offset(expired_at, zone)))
 }
 
 /// The client whose key and secret these are.

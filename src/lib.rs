@@ -32,6 +32,7 @@ pub mod fixtures;
 pub mod pagination;
 pub mod repo;
 pub mod state;
+pub mod timestamps;
 
 use config::RuntimeConfig;
 pub use state::AppState;

@@ -25,6 +25,7 @@ use crate::{
         targets::{GroupFilter, MilestoneRow, TargetFilter, TargetGroupRow, TargetRow, UserMilestoneRow, UserStreakRow},
     },
     state::AppState,
+    timestamps,
 };
 
 pub fn routes() -> Router<AppState> {
@@ -151,7 +152,7 @@ struct Judgement {
 impl Judgement {
     /// `2024-06-20T12:23:15.000+0530`: an instant in the org's time zone.
     fn timestamp(&self, instant: DateTime<Utc>) -> String {
-        instant.with_timezone(&self.time_zone).format("%Y-%m-%dT%H:%M:%S%.3f%z").to_string()
+        timestamps::with_offset(instant, self.time_zone)
     }
 
     /// `2024-06-20T00:00:00.000Z`: a period boundary as Capillary prints it, the org's wall-clock
