@@ -23,11 +23,9 @@ async fn health_and_ready_need_no_credentials(pool: PgPool) {
 async fn not_ready_until_a_bundle_is_loaded(pool: PgPool) {
     let state = capillary_emulator::AppState::new(pool, Default::default()).await.unwrap();
     let router = capillary_emulator::app(state);
-    let request = axum::http::Request::builder().uri("/__admin/ready").body(axum::body::Body::empty()).unwrap();
-    let response = tower::ServiceExt::oneshot(router, request).await.unwrap();
-    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
-    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let response = TestRequest::on(router, axum::http::Method::GET, "/__admin/ready").send().await;
+    assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
+    let body = response.json();
     assert!(body["message"].as_str().unwrap().contains("no fixture bundle"), "{body}");
 }
 

@@ -14,7 +14,6 @@ use capillary_emulator::{
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use tower::ServiceExt;
 
 use crate::helpers::*;
 
@@ -143,12 +142,7 @@ fn probe_router(config: &RuntimeConfig) -> Router {
 }
 
 async fn probe(router: &Router, uri: &str) -> TestResponse {
-    let request = axum::http::Request::builder().uri(uri).body(axum::body::Body::empty()).unwrap();
-    let response = router.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap().to_vec();
-    TestResponse { status, headers, body }
+    TestRequest::on(router.clone(), axum::http::Method::GET, uri).send().await
 }
 
 #[tokio::test]

@@ -41,7 +41,7 @@ impl TestApp {
     }
 
     pub fn request(&self, method: Method, uri: &str) -> TestRequest {
-        TestRequest { router: self.router.clone(), builder: Request::builder().method(method).uri(uri), body: Body::empty() }
+        TestRequest::on(self.router.clone(), method, uri)
     }
 
     pub fn get(&self, uri: &str) -> TestRequest {
@@ -82,6 +82,11 @@ pub struct TestRequest {
 }
 
 impl TestRequest {
+    /// A request to any router, such as one a test builds around its own routes.
+    pub fn on(router: Router, method: Method, uri: &str) -> TestRequest {
+        TestRequest { router, builder: Request::builder().method(method).uri(uri), body: Body::empty() }
+    }
+
     pub fn header(mut self, name: &str, value: &str) -> TestRequest {
         self.builder = self.builder.header(HeaderName::from_bytes(name.as_bytes()).unwrap(), HeaderValue::from_str(value).unwrap());
         self
