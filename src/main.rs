@@ -8,7 +8,7 @@ use capillary_emulator::{
     config::{Cli, Command, FixturesCommand, Settings},
     db::Database,
     fixtures::{self, Bundle},
-    repo,
+    store,
 };
 use clap::Parser;
 use sqlx::PgPool;
@@ -80,7 +80,7 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
 
 /// Loads the configured bundle into a database that has none yet.
 async fn load_startup_fixtures(settings: &Settings, db: &Database) -> anyhow::Result<()> {
-    if repo::meta::loaded_bundle(&db.pool).await?.is_some() || !repo::meta::universe_is_empty(&db.pool).await? {
+    if store::meta::loaded_bundle(&db.pool).await?.is_some() || !store::meta::universe_is_empty(&db.pool).await? {
         return Ok(());
     }
     let (bundle, source) = match settings.startup_fixtures() {

@@ -6,10 +6,12 @@ use std::time::Duration;
 use axum::{Router, http::StatusCode, routing::get};
 use capillary_emulator::{
     config::RuntimeConfig,
-    error::ApiResult,
-    extract::Params,
-    pagination::{OffsetLimit, PageCount},
-    with_middleware,
+    http::{
+        error::ApiResult,
+        extract::Params,
+        pagination::{OffsetLimit, PageCount},
+        with_middleware,
+    },
 };
 use chrono::NaiveDate;
 use serde_json::{Value, json};

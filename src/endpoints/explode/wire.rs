@@ -1,0 +1,285 @@
+//! The response objects of getLedgerExplodeInfo, named and ordered as Capillary prints them.
+//! Absent data is left out rather than sent as null, as in the documents' samples; a field that
+//! is asked for but empty is `Some(None)` (sent as null).
+
+use serde::Serialize;
+use serde_json::{Number, Value};
+use serde_with::skip_serializing_none;
+
+use crate::model::CompletionSource;
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+pub struct LedgerExplodeInfo {
+    pub events: Vec<Event>,
+    pub warnings: Vec<Warning>,
+}
+
+/// A warning in the success body; the same shape as an error item.
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+pub struct Warning {
+    pub status: bool,
+    pub code: i64,
+    pub message: String,
+}
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    pub event_log_id: i64,
+    pub event_name: String,
+    pub event_details: EventDetails,
+    pub target_completed_details: Option<TargetCompletedDetails>,
+    pub bill_details: Option<BillDetails>,
+    pub custom_fields: Option<Vec<Value>>,
+    pub extended_fields: Option<Vec<Value>>,
+    pub payment_modes: Option<Vec<String>>,
+    /// `Some(None)`: asked for, but no line item has delayed accrual.
+    pub max_conversion_date: Option<Option<String>>,
+    pub point_in_time_slabs: Option<Vec<PointInTimeSlab>>,
+    pub points_earned: Option<PointsEarned>,
+    pub points_earned_breakup: Option<PointsEarnedBreakup>,
+    pub behavioral_event_metadata: Option<Value>,
+    pub transferred_from: Option<TransferParty>,
+    pub transferred_to: Option<TransferParty>,
+    pub notes: Option<String>,
+    pub points_breakup: Option<Vec<ProgramPoints>>,
+    pub import_meta: Option<Value>,
+    pub event_reference_id: Option<String>,
+    pub unique_id: Option<String>,
+    /// v2.1 only.
+    pub org_id: Option<i64>,
+}
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventDetails {
+    pub event_display_name: Option<Value>,
+    pub event_time: Option<String>,
+    pub till_id: Option<i64>,
+    pub display_name: Option<Value>,
+    pub reason: Option<Value>,
+    pub comments: Option<Value>,
+    pub assoc_id: Option<Value>,
+    pub request_id: Option<Value>,
+    pub redemption_details: Option<RedemptionDetails>,
+}
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RedemptionDetails {
+    pub points_redeemed: String,
+    pub redemption_purpose: Option<String>,
+    pub transaction_number: Option<String>,
+    pub redemption_id: Option<String>,
+    pub billing_time: Option<String>,
+    pub external_reference_number: Option<String>,
+    pub notes: Option<String>,
+    pub group_redemption: bool,
+}
+
+/// Points by kind. Each list is left out where the event kind does not report it.
+#[skip_serializing_none]
+#[derive(Debug, Serialize, Default)]
+pub struct PointsEarned {
+    pub regular: Option<Vec<RegularPoints>>,
+    pub promo: Option<Vec<PromoPoints>>,
+    pub promised: Option<Vec<PromisedPoints>>,
+}
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlternateCurrency {
+    pub alternate_currency_identifier: String,
+    pub alternate_currency_name: String,
+}
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegularPoints {
+    pub value: Number,
+    pub expires_on: Option<String>,
+    pub program_id: i64,
+    pub program_name: String,
+    #[serde(flatten)]
+    pub alternate_currency: Option<AlternateCurrency>,
+    pub return_points: Option<Number>,
+    pub expiry_type: Option<String>,
+}
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PromoPoints {
+    pub promotion_id: Option<i64>,
+    pub promotion_name: Option<String>,
+    pub program_id: i64,
+    pub program_name: String,
+    #[serde(flatten)]
+    pub alternate_currency: Option<AlternateCurrency>,
+    pub value: Number,
+    pub expires_on: Option<String>,
+    pub returned_points: Option<Number>,
+    pub expiry_type: Option<String>,
+    pub promotion_start_date: Option<String>,
+    pub promotion_end_date: Option<String>,
+}
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PromisedPoints {
+    pub value: Number,
+    pub conversion_date: Option<String>,
+    pub program_id: i64,
+    pub program_name: String,
+    #[serde(flatten)]
+    pub alternate_currency: Option<AlternateCurrency>,
+    pub promotion_id: Option<i64>,
+    pub promotion_name: Option<String>,
+}
+
+/// Awards with how they were made: regular holds regular and promotional points (the latter with
+/// their promotion), promised the delayed accrual.
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+pub struct PointsEarnedBreakup {
+    pub regular: Vec<BreakupEntry>,
+    pub promised: Vec<BreakupEntry>,
+}
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BreakupEntry {
+    pub value: Number,
+    pub expires_on: Option<String>,
+    pub conversion_date: Option<String>,
+    pub awarded_on: Option<String>,
+    pub source_value: Option<Value>,
+    pub award_action_details: Option<Value>,
+    pub program_id: i64,
+    pub program_name: String,
+    #[serde(flatten)]
+    pub alternate_currency: Option<AlternateCurrency>,
+    pub allocation_strategy_id: Option<i64>,
+    pub allocation_strategy_name: Option<String>,
+    pub points_category_id: Option<i64>,
+    pub points_category_name: Option<String>,
+    pub expiry_strategy_id: Option<i64>,
+    pub expiry_strategy_name: Option<String>,
+    pub promotion_details: Option<PromotionDetails>,
+    pub return_points: Option<Number>,
+    pub expiry_type: Option<String>,
+}
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PromotionDetails {
+    pub promotion_id: i64,
+    pub promotion_name: Option<String>,
+}
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetCompletedDetails {
+    #[serde(rename = "targetGroupID")]
+    pub target_group_id: i64,
+    pub target_group_name: String,
+    pub target_id: Option<i64>,
+    pub target_name: Option<String>,
+    pub target_description: Option<String>,
+    #[serde(rename = "targetPeriodID")]
+    pub target_period_id: Option<i64>,
+    pub target_period_name: Option<String>,
+    pub target_value: Option<String>,
+    pub achieved_value: Option<String>,
+    pub trigger_value: Option<String>,
+    pub source_id: i64,
+    pub source_type: CompletionSource,
+    pub points_earned: PointsEarned,
+    pub points_earned_breakup: Option<PointsEarnedBreakup>,
+    pub mile_stone_name: Option<String>,
+}
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BillDetails {
+    #[serde(rename = "type")]
+    pub bill_type: Option<String>,
+    pub bill_number: String,
+    pub gross_amount: Option<Number>,
+    pub discount: Option<Number>,
+    pub bill_amount: Option<Number>,
+    pub note: Option<String>,
+    pub source: Option<String>,
+    pub return_date: Option<String>,
+    pub return_amount: Option<Number>,
+    pub bill_date: Option<String>,
+    pub return_type: Option<String>,
+    pub return_bill_id: Option<i64>,
+    pub points_earned: PointsEarned,
+    pub points_earned_breakup: Option<PointsEarnedBreakup>,
+    pub line_items: Vec<LineItem>,
+}
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LineItem {
+    pub id: i64,
+    pub item_code: String,
+    pub source: Option<String>,
+    pub gross_amount: Option<Number>,
+    pub discount: Option<Number>,
+    pub amount: Option<Number>,
+    pub rate: Option<Number>,
+    pub qty: Option<Number>,
+    pub serial_number: Option<i32>,
+    pub return_amount: Option<Number>,
+    pub return_rate: Option<Number>,
+    pub return_qty: Option<Number>,
+    pub return_value: Option<Number>,
+    pub points_earned: PointsEarned,
+    pub points_earned_breakup: Option<PointsEarnedBreakup>,
+}
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PointInTimeSlab {
+    pub point_in_time_slab_number: i32,
+    pub point_in_time_slab_name: String,
+    pub program_id: i64,
+    pub is_default_program: bool,
+}
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransferParty {
+    pub user_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub transfer_type: String,
+    pub points_transfer_details: Vec<ProgramPoints>,
+}
+
+/// Points per program, all as strings, as Capillary prints them for redemptions and transfers.
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgramPoints {
+    pub points: String,
+    pub program_id: String,
+    pub program_name: String,
+}

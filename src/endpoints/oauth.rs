@@ -1,0 +1,59 @@
+//! `POST /v3/oauth/token/generate`: an access token for a client key and secret.
+
+use axum::{Json, Router, extract::State, http::StatusCode, routing::post};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    http::{
+        error::{ApiError, ApiResult, ErrorCode},
+        extract::ApiJson,
+    },
+    platform::state::AppState,
+    store::{self, orgs::OAuthClient},
+};
+
+/// A wrong key or secret: Capillary's 320001, answered with HTTP 401.
+pub const INVALID_CLIENT_CREDENTIALS: ErrorCode = ErrorCode::new(320001, StatusCode::UNAUTHORIZED, "Invalid client key and secret");
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/v3/oauth/token/generate", post(generate_token))
+}
+
+#[derive(Debug, Deserialize)]
+struct TokenRequest {
+    key: Option<String>,
+    secret: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AccessToken {
+    access_token: String,
+    ttl_seconds: i32,
+}
+
+/// The success envelope as Capillary's sample prints it: no `warnings` key.
+#[derive(Debug, Serialize)]
+struct TokenResponse {
+    data: AccessToken,
+    errors: Option<()>,
+}
+
+async fn generate_token(State(state): State<AppState>, ApiJson(request): ApiJson<TokenRequest>) -> ApiResult<Json<TokenResponse>> {
+    let key = request.key.filter(|key| !key.is_empty()).ok_or_else(|| ApiError::bad_parameter("key", "Field 'key' is required"))?;
+    let secret = request
+        .secret
+        .filter(|secret| !secret.is_empty())
+        .ok_or_else(|| ApiError::bad_parameter("secret", "Field 'secret' is required"))?;
+    let client = authenticate_client(&state, &key, &secret).await?;
+    let access_token = state.tokens.issue(&client.client_key, client.org_id, client.ttl_seconds).map_err(ApiError::internal)?;
+    Ok(Json(TokenResponse { data: AccessToken { access_token, ttl_seconds: client.ttl_seconds }, errors: None }))
+}
+
+/// The client whose key and secret these are.
+async fn authenticate_client(state: &AppState, key: &str, secret: &str) -> ApiResult<OAuthClient> {
+    match store::orgs::active_oauth_client(&state.db, key).await? {
+        Some(client) if client.client_secret == secret => Ok(client),
+        _ => Err(ApiError::of(INVALID_CLIENT_CREDENTIALS)),
+    }
+}

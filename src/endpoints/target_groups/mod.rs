@@ -1,0 +1,87 @@
+//! `GET /v3/users/{userId}/targetGroups`: a customer's target groups with their targets per
+//! period, milestones and streaks, as of the emulator's clock for the caller's org or of
+//! `trackingDate`.
+
+pub mod codes;
+mod order;
+mod render;
+mod request;
+mod wire;
+
+use std::collections::HashSet;
+
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::Uri,
+    routing::get,
+};
+
+use self::{
+    render::TrackingDate,
+    request::TargetGroupsQuery,
+    wire::{Envelope, UserTargetGroups},
+};
+use crate::{
+    http::{
+        auth::CallerOrg,
+        error::{ApiError, ApiResult},
+        extract::path_param,
+    },
+    platform::state::AppState,
+    store::{
+        self,
+        targets::{GroupFilter, TargetFilter},
+    },
+};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/v3/users/{userId}/targetGroups", get(user_target_groups))
+}
+
+async fn user_target_groups(
+    State(state): State<AppState>,
+    CallerOrg(org): CallerOrg,
+    Path(user_id): Path<String>,
+    uri: Uri,
+) -> ApiResult<Json<Envelope>> {
+    let user_id: i64 = path_param("userId", &user_id).map_err(|error| ApiError { code: codes::INVALID_USER_ID, ..error })?;
+    let query = TargetGroupsQuery::parse(&uri).map_err(|error| ApiError { code: codes::INVALID_PARAMETER, ..error })?;
+    let mut db = state.db.acquire().await?;
+    let db = &mut *db;
+
+    let customer = store::customers::profile(&mut *db, org.org_id, user_id)
+        .await?
+        .ok_or_else(|| ApiError::new(codes::CUSTOMER_NOT_FOUND, format!("Customer not found for userId {user_id}")).at("userId"))?;
+    let channels = store::customers::comm_channels(&mut *db, org.org_id, user_id).await?;
+
+    let tracking = TrackingDate {
+        instant: query.tracking_date.unwrap_or_else(|| state.clock.now_for(&org)),
+        time_zone: org.time_zone,
+        reports_achievement_times: store::orgs::reports_achievement_times(&mut *db, org.org_id).await?,
+    };
+    let groups = store::targets::visible_groups(
+        &mut *db,
+        org.org_id,
+        user_id,
+        GroupFilter { include_inactive: query.include_inactive, excluded: &query.excluded_group_ids },
+    )
+    .await?;
+    let group_ids = |enrolled: bool| -> Vec<i64> {
+        groups.iter().filter(|group| group.first_user_target_id.is_some() == enrolled).map(|group| group.target_group_id).collect()
+    };
+    let (enrolled, audience) = (group_ids(true), group_ids(false));
+    let target_filter = TargetFilter { include_inactive_rules: query.include_inactive_targets, target_rule_id: query.target_rule_id };
+    let targets = store::targets::targets(&mut *db, org.org_id, user_id, &enrolled, &audience, target_filter).await?;
+
+    let rule_ids: Vec<i64> = targets.iter().map(|t| t.target_rule_id).collect::<HashSet<_>>().into_iter().collect();
+    let user_target_ids: Vec<i64> = targets.iter().filter_map(|t| t.user_target_id).collect();
+    let milestones = store::targets::milestones(&mut *db, org.org_id, &rule_ids).await?;
+    let reached = store::targets::user_milestones(&mut *db, org.org_id, &user_target_ids).await?;
+    let streak_group_ids: Vec<i64> = groups.iter().filter(|g| g.tracking_type.tracks_streaks()).map(|g| g.target_group_id).collect();
+    let streaks = store::targets::user_streaks(db, org.org_id, user_id, &streak_group_ids, tracking.instant).await?;
+
+    let target_groups = tracking.target_groups(groups, targets, &milestones, &reached, streaks);
+    let customer = tracking.customer(customer, channels);
+    Ok(Json(Envelope { data: UserTargetGroups { user_id, customer, target_groups }, errors: None, warnings: None }))
+}

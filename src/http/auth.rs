@@ -1,0 +1,98 @@
+//! Who is calling: Basic auth as Capillary does it (`base64(tillCode:md5hex(password))`) or an
+//! OAuth token in `X-CAP-API-OAUTH-TOKEN`. The credential decides the caller's org.
+
+use axum::http::StatusCode;
+use axum::{
+    extract::FromRequestParts,
+    http::{HeaderMap, header, request::Parts},
+};
+use base64::{Engine, engine::general_purpose::STANDARD};
+use chrono_tz::Tz;
+
+use crate::{
+    http::error::{ApiError, ApiResult, ErrorCode},
+    model::{Org, time},
+    platform::{
+        state::AppState,
+        tokens::{Claims, TokenError},
+    },
+    store,
+};
+
+pub const OAUTH_TOKEN_HEADER: &str = "X-CAP-API-OAUTH-TOKEN";
+
+/// The org a request acts for, decided by its credential.
+#[derive(Debug, Clone)]
+pub struct CallerOrg(pub Org);
+
+impl FromRequestParts<AppState> for CallerOrg {
+    type Rejection = ApiError;
+
+    #[tracing::instrument(name = "auth", skip_all)]
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<CallerOrg> {
+        let org =
+            match Credential::from_headers(&parts.headers)? {
+                Some(Credential::Token(token)) => org_for_token(state, &token).await?,
+                Some(Credential::Basic { till_code, password_md5 }) => store::orgs::org_for_till(&state.db, &till_code, &password_md5)
+                    .await?
+                    .ok_or_else(|| ApiError::unauthorized("Invalid till code or password"))?,
+                None if !state.config.auth_enabled => store::orgs::default_org(&state.db)
+                    .await?
+                    .ok_or_else(|| ApiError::unauthorized("Auth is off but no org is loaded to act as"))?,
+                None => {
+                    return Err(ApiError::unauthorized(format!(
+                        "Credentials required: Basic auth (till code and md5 of the password) or an {OAUTH_TOKEN_HEADER} header"
+                    )));
+                }
+            };
+        Ok(CallerOrg(org))
+    }
+}
+
+enum Credential {
+    Basic { till_code: String, password_md5: String },
+    Token(String),
+}
+
+impl Credential {
+    fn from_headers(headers: &HeaderMap) -> ApiResult<Option<Credential>> {
+        if let Some(token) = headers.get(OAUTH_TOKEN_HEADER) {
+            let token = token.to_str().map_err(|_| ApiError::unauthorized("Invalid OAuth token"))?;
+            return Ok(Some(Credential::Token(token.trim().trim_matches('"').to_owned())));
+        }
+        let Some(authorization) = headers.get(header::AUTHORIZATION) else { return Ok(None) };
+        let malformed = || ApiError::unauthorized("The Authorization header must be Basic base64(tillCode:md5(password))");
+        let authorization = authorization.to_str().map_err(|_| malformed())?.trim();
+        let (scheme, encoded) = authorization.split_once(' ').ok_or_else(malformed)?;
+        if !scheme.eq_ignore_ascii_case("basic") {
+            return Err(malformed());
+        }
+        let decoded = STANDARD.decode(encoded.trim()).map_err(|_| malformed())?;
+        let decoded = String::from_utf8(decoded).map_err(|_| malformed())?;
+        let (till_code, password_md5) = decoded.split_once(':').ok_or_else(malformed)?;
+        Ok(Some(Credential::Basic { till_code: till_code.to_owned(), password_md5: password_md5.to_owned() }))
+    }
+}
+
+/// Token expired: Capillary's code 498, answered with HTTP 401.
+pub const TOKEN_EXPIRED: ErrorCode = ErrorCode::new(498, StatusCode::UNAUTHORIZED, "Token expired");
+
+async fn org_for_token(state: &AppState, token: &str) -> ApiResult<Org> {
+    let claims = match state.tokens.verify(token) {
+        Ok(claims) => claims,
+        Err(TokenError::Expired(claims)) => return Err(expired_token_error(state, &claims).await),
+        Err(TokenError::Invalid) => return Err(ApiError::unauthorized("Invalid OAuth token")),
+    };
+    // A token outlives neither its client nor the client's move to another org.
+    let client = store::orgs::active_oauth_client(&state.db, &claims.client_id).await?;
+    if client.is_none_or(|client| client.org_id != claims.org_id) {
+        return Err(ApiError::unauthorized("Invalid OAuth token: its client no longer exists"));
+    }
+    store::orgs::find_org(&state.db, claims.org_id).await?.ok_or_else(|| ApiError::unauthorized("Invalid OAuth token"))
+}
+
+/// "Token expired at 2019-12-02T12:31:15.000+0530", in the org's time zone as Capillary writes it.
+async fn expired_token_error(state: &AppState, claims: &Claims) -> ApiError {
+    let zone = store::orgs::find_org(&state.db, claims.org_id).await.ok().flatten().map_or(Tz::UTC, |org| org.time_zone);
+    ApiError::new(TOKEN_EXPIRED, format!("Token expired at {}", time::with_offset(claims.expires_at(), zone)))
+}

@@ -1,0 +1,42 @@
+//! How Capillary writes an instant, in the time zone of the org the data belongs to.
+
+use chrono::{DateTime, Timelike, Utc};
+use chrono_tz::Tz;
+
+/// `2024-06-20T12:23:15.000+0530`: milliseconds and a colon-less offset (v3 answers, auth errors).
+pub fn with_offset(instant: DateTime<Utc>, zone: Tz) -> String {
+    instant.with_timezone(&zone).format("%Y-%m-%dT%H:%M:%S%.3f%z").to_string()
+}
+
+/// `2024-06-20T00:00:00.000Z`: the org's wall-clock time followed by a literal `Z`, as v3 prints
+/// period boundaries.
+pub fn wall_clock_z(instant: DateTime<Utc>, zone: Tz) -> String {
+    instant.with_timezone(&zone).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// `2024-06-20 12:23:15.0`: `yyyy-MM-dd HH:mm:ss.S`, the fraction as Java's `Timestamp` prints it
+/// (getLedgerExplodeInfo).
+pub fn java_timestamp(instant: DateTime<Utc>, zone: Tz) -> String {
+    let local = instant.with_timezone(&zone);
+    let nanos = local.nanosecond() % 1_000_000_000;
+    let fraction = if nanos == 0 { "0".to_owned() } else { format!("{nanos:09}").trim_end_matches('0').to_owned() };
+    format!("{}.{fraction}", local.format("%Y-%m-%d %H:%M:%S"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn each_form_writes_the_orgs_wall_clock() {
+        let kolkata = chrono_tz::Asia::Kolkata;
+        assert_eq!(with_offset(at("2024-06-20T06:53:15Z"), kolkata), "2024-06-20T12:23:15.000+0530");
+        assert_eq!(wall_clock_z(at("2024-06-19T18:30:00Z"), kolkata), "2024-06-20T00:00:00.000Z");
+        assert_eq!(java_timestamp(at("2024-06-20T06:53:15Z"), kolkata), "2024-06-20 12:23:15.0");
+        assert_eq!(java_timestamp(at("2024-06-20T06:53:15.120Z"), kolkata), "2024-06-20 12:23:15.12");
+    }
+}

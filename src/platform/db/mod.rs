@@ -1,0 +1,70 @@
+//! The database: an external server from `DATABASE_URL`, or a private PostgreSQL under the data
+//! directory; migrations run at every start.
+
+use std::{str::FromStr, time::Duration};
+
+use anyhow::Context;
+use sqlx::{
+    ConnectOptions, Connection, Executor, PgConnection, PgPool,
+    migrate::Migrator,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
+
+use crate::platform::config::Settings;
+
+pub mod embedded;
+
+pub static MIGRATOR: Migrator = sqlx::migrate!();
+
+/// An open database, and the private server behind it when the emulator runs its own.
+pub struct Database {
+    pub pool: PgPool,
+    embedded: Option<embedded::EmbeddedPostgres>,
+}
+
+impl Database {
+    /// Connects (starting the private server if needed) and applies the migrations.
+    pub async fn open(settings: &Settings) -> anyhow::Result<Database> {
+        let (options, embedded) = match &settings.database_url {
+            Some(url) => (PgConnectOptions::from_str(url.expose()).context("DATABASE_URL is not a valid PostgreSQL URL")?, None),
+            None => {
+                let server = embedded::EmbeddedPostgres::start(&settings.data_dir).await?;
+                (server.connect_options(), Some(server))
+            }
+        };
+        create_database_if_missing(&options).await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            // A database that stops answering gives 503s, not hanging requests.
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await
+            .context("cannot connect to PostgreSQL")?;
+        MIGRATOR.run(&pool).await.context("cannot apply the migrations")?;
+        Ok(Database { pool, embedded })
+    }
+
+    /// Closes the pool and stops the private server, if this process started it.
+    pub async fn close(self) {
+        self.pool.close().await;
+        if let Some(server) = self.embedded {
+            server.stop().await;
+        }
+    }
+}
+
+async fn create_database_if_missing(options: &PgConnectOptions) -> anyhow::Result<()> {
+    let name = options.get_database().unwrap_or("postgres").to_owned();
+    if name == "postgres" {
+        return Ok(());
+    }
+    let mut admin: PgConnection = options.clone().database("postgres").connect().await.context("cannot connect to PostgreSQL")?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)").bind(&name).fetch_one(&mut admin).await?;
+    if !exists {
+        let statement = format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""));
+        admin.execute(sqlx::AssertSqlSafe(statement)).await.with_context(|| format!("cannot create database {name}"))?;
+    }
+    admin.close().await?;
+    Ok(())
+}

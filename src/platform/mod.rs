@@ -1,0 +1,9 @@
+//! What the service runs on: configuration, shared state, the clock, the database (pool,
+//! private PostgreSQL, migrations), token keys and fixture bundles.
+
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod fixtures;
+pub mod state;
+pub mod tokens;

@@ -1,0 +1,14 @@
+//! SQL over the universe, one module per aggregate, one function per concept. Every function
+//! takes any executor (the pool, one connection, a transaction), so a handler runs its
+//! statements on one connection and a write runs all of its statements in one transaction.
+//! SQL shared by two endpoints lives here; what only one endpoint reads may live with it.
+
+pub mod bundle;
+pub mod completions;
+pub mod currencies;
+pub mod customers;
+pub mod events;
+pub mod ledger;
+pub mod meta;
+pub mod orgs;
+pub mod targets;

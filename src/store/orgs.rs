@@ -1,0 +1,94 @@
+//! Orgs, the credentials that decide them (tills and OAuth clients), their connections and their
+//! Capillary release.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use sqlx::{FromRow, PgExecutor};
+
+use crate::model::Org;
+
+#[derive(FromRow)]
+struct OrgRow {
+    org_id: i64,
+    name: String,
+    time_zone: String,
+    clock: Option<DateTime<Utc>>,
+}
+
+impl From<OrgRow> for Org {
+    fn from(row: OrgRow) -> Org {
+        // PostgreSQL checked the zone on insert; a zone chrono-tz lacks falls back to UTC.
+        let time_zone = row.time_zone.parse().unwrap_or(Tz::UTC);
+        Org { org_id: row.org_id, name: row.name, time_zone, clock: row.clock }
+    }
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct OAuthClient {
+    pub client_key: String,
+    pub org_id: i64,
+    pub client_secret: String,
+    pub ttl_seconds: i32,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn find_org(db: impl PgExecutor<'_>, org_id: i64) -> sqlx::Result<Option<Org>> {
+    let row = sqlx::query_as::<_, OrgRow>("SELECT org_id, name, time_zone, clock FROM orgs WHERE org_id = $1")
+        .bind(org_id)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(Org::from))
+}
+
+/// The org of an active till whose password has this md5 hex.
+#[tracing::instrument(skip_all)]
+pub async fn org_for_till(db: impl PgExecutor<'_>, till_code: &str, password_md5: &str) -> sqlx::Result<Option<Org>> {
+    let row = sqlx::query_as::<_, OrgRow>(
+        "SELECT o.org_id, o.name, o.time_zone, o.clock FROM tills t JOIN orgs o USING (org_id)
+         WHERE t.code = $1 AND t.password_md5 = lower($2) AND t.is_active",
+    )
+    .bind(till_code)
+    .bind(password_md5)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(Org::from))
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn active_oauth_client(db: impl PgExecutor<'_>, client_key: &str) -> sqlx::Result<Option<OAuthClient>> {
+    sqlx::query_as::<_, OAuthClient>(
+        "SELECT client_key, org_id, client_secret, ttl_seconds FROM oauth_clients WHERE client_key = $1 AND is_active",
+    )
+    .bind(client_key)
+    .fetch_optional(db)
+    .await
+}
+
+/// The org flagged default, else the one with the lowest id.
+pub async fn default_org(db: impl PgExecutor<'_>) -> sqlx::Result<Option<Org>> {
+    let row = sqlx::query_as::<_, OrgRow>("SELECT org_id, name, time_zone, clock FROM orgs ORDER BY is_default DESC, org_id LIMIT 1")
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(Org::from))
+}
+
+/// The orgs among `other_org_ids` that `org_id` may read with `DATA-SCOPE: OTHER`: those with a
+/// connection from the caller (the parent). Connections are one-way.
+pub async fn connected_orgs(db: impl PgExecutor<'_>, org_id: i64, other_org_ids: &[i64]) -> sqlx::Result<Vec<Org>> {
+    let rows = sqlx::query_as::<_, OrgRow>(
+        "SELECT o.org_id, o.name, o.time_zone, o.clock FROM org_connections c JOIN orgs o ON o.org_id = c.connected_org_id
+         WHERE c.org_id = $1 AND c.connected_org_id = ANY($2)",
+    )
+    .bind(org_id)
+    .bind(other_org_ids)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(Org::from).collect())
+}
+
+/// Whether the org's Capillary release reports when targets and streaks were achieved.
+pub async fn reports_achievement_times(db: impl PgExecutor<'_>, org_id: i64) -> sqlx::Result<bool> {
+    let reports: Option<bool> =
+        sqlx::query_scalar("SELECT reports_achievement_times FROM org_releases WHERE org_id = $1").bind(org_id).fetch_optional(db).await?;
+    Ok(reports.unwrap_or(true))
+}
