@@ -1,6 +1,6 @@
 -- Ids for rows a client creates through the write APIs: each table gets an identity sequence,
--- which explicit ids from a bundle still bypass (BY DEFAULT). Loading a bundle moves each
--- sequence past the highest id the table holds (store::bundle::advance_id_sequences).
+-- which explicit ids from a bundle still bypass (BY DEFAULT). Loading a bundle restarts each
+-- sequence past the highest id the bundle gives that table (platform::fixtures).
 --
 -- From here on migrations are named by a UTC timestamp (YYYYMMDDHHMMSS_name.sql), so that two
 -- branches never reserve the same version.

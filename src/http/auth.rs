@@ -30,22 +30,27 @@ impl FromRequestParts<AppState> for CallerOrg {
 
     #[tracing::instrument(name = "auth", skip_all)]
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<CallerOrg> {
-        let org =
-            match Credential::from_headers(&parts.headers)? {
-                Some(Credential::Token(token)) => org_for_token(state, &token).await?,
-                Some(Credential::Basic { till_code, password_md5 }) => store::orgs::org_for_till(&state.db, &till_code, &password_md5)
-                    .await?
-                    .ok_or_else(|| ApiError::unauthorized("Invalid till code or password"))?,
-                None if !state.config.auth_enabled => store::orgs::default_org(&state.db)
-                    .await?
-                    .ok_or_else(|| ApiError::unauthorized("Auth is off but no org is loaded to act as"))?,
-                None => {
-                    return Err(ApiError::unauthorized(format!(
-                        "Credentials required: Basic auth (till code and md5 of the password) or an {OAUTH_TOKEN_HEADER} header"
-                    )));
-                }
-            };
-        Ok(CallerOrg(org))
+        let decided = decide_org(&parts.headers, state).await;
+        if let Err(refused) = &decided {
+            tracing::debug!(reason = %refused.message, "credential refused");
+        }
+        decided.map(CallerOrg)
+    }
+}
+
+/// The org the request's credential decides, or why it decides none.
+async fn decide_org(headers: &HeaderMap, state: &AppState) -> ApiResult<Org> {
+    match Credential::from_headers(headers)? {
+        Some(Credential::Token(token)) => org_for_token(state, &token).await,
+        Some(Credential::Basic { till_code, password_md5 }) => store::orgs::org_for_till(&state.db, &till_code, &password_md5)
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("Invalid till code or password")),
+        None if !state.config.auth_enabled => {
+            store::orgs::default_org(&state.db).await?.ok_or_else(|| ApiError::unauthorized("Auth is off but no org is loaded to act as"))
+        }
+        None => Err(ApiError::unauthorized(format!(
+            "Credentials required: Basic auth (till code and md5 of the password) or an {OAUTH_TOKEN_HEADER} header"
+        ))),
     }
 }
 

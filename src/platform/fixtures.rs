@@ -165,7 +165,6 @@ pub async fn load(db: &PgPool, bundle: &Bundle, source: &str) -> Result<LoadSumm
     let clock = bundle.clock()?;
     let mut tx = db.begin().await?;
     let records = replace_universe(&mut tx, bundle).await?;
-    store::bundle::advance_id_sequences(&mut tx).await?;
     store::meta::store_loaded_bundle(&mut tx, source, &bundle.to_stored()).await?;
     tx.commit().await?;
     Ok(LoadSummary { records, clock })
@@ -242,6 +241,14 @@ async fn replace_universe(tx: &mut PgConnection, bundle: &Bundle) -> Result<usiz
         }
     }
     store::bundle::truncate(tx, &tables).await?;
+    // A record may leave its id to the sequence: ids are handed out past the highest id the
+    // bundle gives, so they never clash with one, and later writes continue from there.
+    for table in &tables {
+        let Some(identity) = &table.identity else { continue };
+        let parts = parts.get(table.name.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let highest = parts.iter().flat_map(|part| part.records).filter_map(|record| record.get(identity)?.as_i64()).max();
+        store::bundle::restart_identity(tx, table, highest.unwrap_or(0).max(0) + 1).await?;
+    }
     let mut total = 0;
     for table in &tables {
         for part in parts.get(table.name.as_str()).map(Vec::as_slice).unwrap_or_default() {

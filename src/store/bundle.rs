@@ -14,12 +14,14 @@ pub struct Table {
     pub name: String,
     pub columns: Vec<String>,
     pub primary_key: Vec<String>,
+    /// The column whose ids come from a sequence when a record leaves it out.
+    pub identity: Option<String>,
 }
 
 /// The universe's tables (not the emulator's own `emulator_*` ones), parents before children.
 pub async fn universe_tables(tx: &mut PgConnection) -> sqlx::Result<Vec<Table>> {
-    let columns: Vec<(String, String)> = sqlx::query_as(
-        "SELECT c.table_name::text, c.column_name::text FROM information_schema.columns c
+    let columns: Vec<(String, String, bool)> = sqlx::query_as(
+        "SELECT c.table_name::text, c.column_name::text, c.is_identity = 'YES' FROM information_schema.columns c
          JOIN information_schema.tables t USING (table_schema, table_name)
          WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
            AND c.table_name NOT LIKE 'emulator\\_%' AND c.table_name NOT LIKE '\\_sqlx%'
@@ -47,12 +49,17 @@ pub async fn universe_tables(tx: &mut PgConnection) -> sqlx::Result<Vec<Table>> 
     .await?;
 
     let mut tables: BTreeMap<String, Table> = BTreeMap::new();
-    for (table, column) in columns {
-        tables
-            .entry(table.clone())
-            .or_insert_with(|| Table { name: table, columns: Vec::new(), primary_key: Vec::new() })
-            .columns
-            .push(column);
+    for (table, column, is_identity) in columns {
+        let table = tables.entry(table.clone()).or_insert_with(|| Table {
+            name: table,
+            columns: Vec::new(),
+            primary_key: Vec::new(),
+            identity: None,
+        });
+        if is_identity {
+            table.identity = Some(column.clone());
+        }
+        table.columns.push(column);
     }
     for (table, column) in primary_keys {
         if let Some(table) = tables.get_mut(&table) {
@@ -134,23 +141,14 @@ pub async fn export(tx: &mut PgConnection, table: &Table) -> sqlx::Result<Vec<Va
     })
 }
 
-/// Moves every identity sequence of the universe past the highest id its table holds, so that
-/// rows a client creates get ids no loaded record uses (a bundle may also leave ids out).
-pub async fn advance_id_sequences(tx: &mut PgConnection) -> sqlx::Result<()> {
-    let identities: Vec<(String, String)> = sqlx::query_as(
-        "SELECT table_name::text, column_name::text FROM information_schema.columns
-         WHERE table_schema = current_schema() AND is_identity = 'YES'",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    for (table, column) in identities {
-        // setval(…, max, true): the next id is max + 1; an empty table starts again at 1.
-        let sql = format!(
-            "SELECT setval(pg_get_serial_sequence($1, $2), coalesce((SELECT max({column}) FROM {table}), 0) + 1, false)",
-            column = quoted(&column),
-            table = quoted(&table),
-        );
-        sqlx::query(AssertSqlSafe(sql)).bind(quoted(&table)).bind(&column).execute(&mut *tx).await?;
-    }
-    Ok(())
+/// Makes the table's identity sequence hand out `next` first (and upwards).
+pub async fn restart_identity(tx: &mut PgConnection, table: &Table, next: i64) -> sqlx::Result<()> {
+    let Some(column) = &table.identity else { return Ok(()) };
+    sqlx::query("SELECT setval(pg_get_serial_sequence($1, $2), $3, false)")
+        .bind(quoted(&table.name))
+        .bind(column)
+        .bind(next)
+        .execute(&mut *tx)
+        .await
+        .map(drop)
 }

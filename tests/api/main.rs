@@ -10,5 +10,6 @@ mod embedded;
 mod envelopes;
 mod explode;
 mod fixtures;
+mod sequences;
 mod target_groups;
 mod universe;
