@@ -119,7 +119,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
-        ApiError { code, message: message.into(), parameter: None, cause: None }
+        ApiError { code, message: readable(message.into()), parameter: None, cause: None }
     }
 
     /// The code with its own message.
@@ -193,6 +193,19 @@ impl ApiError {
             }
         }
     }
+}
+
+/// The longest message sent; messages echo what the client sent, which may be megabytes.
+const MAX_MESSAGE_CHARS: usize = 1000;
+
+/// The message, cut to [`MAX_MESSAGE_CHARS`] with a note of how much was left out.
+fn readable(mut message: String) -> String {
+    if let Some((cut, _)) = message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        let left_out = message[cut..].chars().count();
+        message.truncate(cut);
+        message.push_str(&format!("… ({left_out} more characters)"));
+    }
+    message
 }
 
 /// SQLSTATEs that mean the database went away or refuses connections for now: class 08
@@ -293,4 +306,18 @@ pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Respons
         .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
         .unwrap_or_else(|| "unknown panic".to_owned());
     ApiError::internal(format!("handler panicked: {detail}")).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_messages_are_cut_to_a_readable_length() {
+        let sent = format!("Parameter 'p' got '{}'", "é".repeat(60_000));
+        let message = ApiError::bad_parameter("p", sent.clone()).message;
+        let note = format!("… ({} more characters)", sent.chars().count() - MAX_MESSAGE_CHARS);
+        assert_eq!(message, format!("{}{note}", sent.chars().take(MAX_MESSAGE_CHARS).collect::<String>()));
+        assert_eq!(ApiError::bad_parameter("p", "short").message, "short");
+    }
 }
