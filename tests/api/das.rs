@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use sqlx::PgPool;
 
 use crate::helpers::*;
 
@@ -282,9 +281,9 @@ async fn assert_bad_parameter(app: &TestApp, query: &Query, parameter: &str) -> 
 
 // ---- getLedgerEntriesWithEventId ----------------------------------------------------------------
 
-#[sqlx::test]
-async fn the_documented_ledger_sample_comes_back_exactly(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn the_documented_ledger_sample_comes_back_exactly() {
+    let app = TestApp::new().await;
     let response = app.get(&Query::ledger().uri()).demo().send().await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text());
     assert!(response.header("content-type").unwrap().starts_with("application/json"));
@@ -292,9 +291,9 @@ async fn the_documented_ledger_sample_comes_back_exactly(pool: PgPool) {
     assert_same_json(&response.json(), &sample);
 }
 
-#[sqlx::test]
-async fn ledger_entry_types_select_credits_debits_or_both(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn ledger_entry_types_select_credits_debits_or_both() {
+    let app = TestApp::new().await;
     let credits = records(&app, &Query::ledger().set("ledger_entry_types", "CREDIT")).await;
     assert_eq!(ledger_ids(&credits), [65097246, 65088247, 65088246, 65088245]);
     let debits = records(&app, &Query::ledger().set("ledger_entry_types", "DEBIT")).await;
@@ -306,9 +305,9 @@ async fn ledger_entry_types_select_credits_debits_or_both(pool: PgPool) {
     }
 }
 
-#[sqlx::test]
-async fn entity_id_selects_whose_ledger_is_listed(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn entity_id_selects_whose_ledger_is_listed() {
+    let app = TestApp::new().await;
     let other = records(&app, &Query::ledger().set("entity_id", OTHER_CUSTOMER)).await;
     assert_eq!(event_ids(&other), [38740009], "the other customer's entry of 2025-06-03");
     assert_eq!(other[0]["customerId"], 387970842);
@@ -320,9 +319,9 @@ async fn entity_id_selects_whose_ledger_is_listed(pool: PgPool) {
     assert_eq!(records(&app, &Query::whole_ledger(CUSTOMER_WITHOUT_LEDGER)).await, Vec::<Value>::new());
 }
 
-#[sqlx::test]
-async fn date_ranges_are_inclusive_days_in_the_orgs_time_zone_on_created_on(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn date_ranges_are_inclusive_days_in_the_orgs_time_zone_on_created_on() {
+    let app = TestApp::new().await;
     // Entries created at 2025-04-30 23:59:59, 05-01 00:00:00, 05-31 23:59:59 and 06-01 00:00:00 IST.
     let may = records(&app, &Query::ledger().set("start_date", "2025-05-01").set("end_date", "2025-05-31")).await;
     let created: Vec<i64> = numbers(&may, "createdOn");
@@ -345,9 +344,9 @@ async fn date_ranges_are_inclusive_days_in_the_orgs_time_zone_on_created_on(pool
     assert_eq!(february_2, Vec::<Value>::new());
 }
 
-#[sqlx::test]
-async fn is_filter_not_based_on_date_lists_every_day_but_the_dates_must_still_be_valid(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn is_filter_not_based_on_date_lists_every_day_but_the_dates_must_still_be_valid() {
+    let app = TestApp::new().await;
     let on_dates = records(&app, &Query::ledger().set("count", "100")).await;
     assert_eq!(on_dates.len(), 5);
     for flag in ["1", "true", "TRUE"] {
@@ -364,9 +363,9 @@ async fn is_filter_not_based_on_date_lists_every_day_but_the_dates_must_still_be
     assert_bad_parameter(&app, &ignoring.set("start_date", "2025-07-01").set("end_date", "2025-06-01"), "start_date").await;
 }
 
-#[sqlx::test]
-async fn till_ids_filter_by_the_events_till_unless_is_till_not_present(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn till_ids_filter_by_the_events_till_unless_is_till_not_present() {
+    let app = TestApp::new().await;
     let whole = records(&app, &Query::whole_ledger(SAMPLE_CUSTOMER)).await;
     let at_tills = |tills: &[i64]| -> Vec<Value> {
         whole.iter().filter(|record| tills.contains(&record["tillId"].as_i64().unwrap())).cloned().collect()
@@ -389,9 +388,9 @@ async fn till_ids_filter_by_the_events_till_unless_is_till_not_present(pool: PgP
     assert!(whole.len() > koramangala.len());
 }
 
-#[sqlx::test]
-async fn ledger_pages_are_disjoint_stable_and_cover_the_whole_ledger(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn ledger_pages_are_disjoint_stable_and_cover_the_whole_ledger() {
+    let app = TestApp::new().await;
     let whole = records(&app, &Query::whole_ledger(SAMPLE_CUSTOMER)).await;
     assert_eq!(whole.len(), SAMPLE_CUSTOMER_ENTRIES);
     let ids = ledger_ids(&whole);
@@ -420,9 +419,9 @@ async fn ledger_pages_are_disjoint_stable_and_cover_the_whole_ledger(pool: PgPoo
     assert_eq!(threes, whole[9..12]);
 }
 
-#[sqlx::test]
-async fn ledger_records_carry_metadata_strings_and_alternate_currency_entries_are_left_out(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn ledger_records_carry_metadata_strings_and_alternate_currency_entries_are_left_out() {
+    let app = TestApp::new().await;
     let april_2 = records(&app, &Query::ledger().set("start_date", "2025-04-02").set("end_date", "2025-04-02")).await;
     assert_eq!(april_2.len(), 1);
     assert_eq!(april_2[0]["configMetadata"], "{\"allocationStrategyId\": 4412, \"expiryStrategyId\": 5521}");
@@ -441,9 +440,9 @@ async fn ledger_records_carry_metadata_strings_and_alternate_currency_entries_ar
     assert_eq!(fields, documented);
 }
 
-#[sqlx::test]
-async fn every_missing_or_malformed_ledger_parameter_is_a_400_naming_it(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn every_missing_or_malformed_ledger_parameter_is_a_400_naming_it() {
+    let app = TestApp::new().await;
     for name in
         ["ledger_entry_types", "entity_id", "start_date", "end_date", "is_filter_not_based_on_date", "till_ids", "is_till_not_present"]
     {
@@ -484,9 +483,9 @@ async fn every_missing_or_malformed_ledger_parameter_is_a_400_naming_it(pool: Pg
     assert_eq!(records(&app, &Query::ledger().set("start_date", "2025-06-04")).await.len(), 1);
 }
 
-#[sqlx::test]
-async fn a_customer_unknown_in_the_callers_org_is_404_whether_or_not_another_org_has_it(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn a_customer_unknown_in_the_callers_org_is_404_whether_or_not_another_org_has_it() {
+    let app = TestApp::new().await;
     let unknown = app.get(&Query::ledger().set("entity_id", "999999999").uri()).demo().send().await;
     let unknown = assert_plain_error(&unknown, StatusCode::NOT_FOUND, Some("entity_id"));
     let elsewhere = app.get(&Query::ledger().set("entity_id", CONNECTED_ORG_CUSTOMER).uri()).demo().send().await;
@@ -509,9 +508,9 @@ async fn a_customer_unknown_in_the_callers_org_is_404_whether_or_not_another_org
     assert_plain_error(&response, StatusCode::NOT_FOUND, Some("entity_id"));
 }
 
-#[sqlx::test]
-async fn the_ledger_needs_a_credential(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn the_ledger_needs_a_credential() {
+    let app = TestApp::new().await;
     let response = app.get(&Query::ledger().uri()).send().await;
     assert_plain_error(&response, StatusCode::UNAUTHORIZED, None);
     let token = app.oauth_token("demo-key", "demo-secret").await;
@@ -520,9 +519,9 @@ async fn the_ledger_needs_a_credential(pool: PgPool) {
     assert_eq!(response.json(), serde_json::from_str::<Value>(LEDGER_SAMPLE).unwrap());
 }
 
-#[sqlx::test]
-async fn a_failing_query_is_a_500_in_the_error_shape(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn a_failing_query_is_a_500_in_the_error_shape() {
+    let app = TestApp::new().await;
     sqlx::query("DROP TABLE points_ledger_entries CASCADE").execute(&app.pool).await.unwrap();
     for query in [Query::ledger(), Query::completions()] {
         let response = app.get(&query.uri()).demo().send().await;
@@ -533,9 +532,9 @@ async fn a_failing_query_is_a_500_in_the_error_shape(pool: PgPool) {
     }
 }
 
-#[sqlx::test]
-async fn an_unreachable_database_is_a_503_in_the_error_shape(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn an_unreachable_database_is_a_503_in_the_error_shape() {
+    let app = TestApp::new().await;
     app.pool.close().await;
     for query in [Query::ledger(), Query::completions()] {
         let response = app.get(&query.uri()).demo().send().await;
@@ -547,9 +546,9 @@ async fn an_unreachable_database_is_a_503_in_the_error_shape(pool: PgPool) {
 
 // ---- getTargetCompletedExplodeLedger ------------------------------------------------------------
 
-#[sqlx::test]
-async fn the_documented_completion_sample_comes_back_exactly(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn the_documented_completion_sample_comes_back_exactly() {
+    let app = TestApp::new().await;
     let response = app.get(&Query::completions().uri()).demo().send().await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text());
     let sample: Value = serde_json::from_str(COMPLETION_SAMPLE).unwrap();
@@ -559,9 +558,9 @@ async fn the_documented_completion_sample_comes_back_exactly(pool: PgPool) {
     assert_eq!(Value::Array(same_days), sample);
 }
 
-#[sqlx::test]
-async fn a_completion_is_the_same_fact_as_its_target_completed_ledger_entry(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn a_completion_is_the_same_fact_as_its_target_completed_ledger_entry() {
+    let app = TestApp::new().await;
     for customer in [SAMPLE_CUSTOMER, OTHER_CUSTOMER] {
         let completions = records(&app, &Query::completions_in_2025(customer)).await;
         let ledger = records(&app, &Query::whole_ledger(customer)).await;
@@ -575,9 +574,9 @@ async fn a_completion_is_the_same_fact_as_its_target_completed_ledger_entry(pool
     }
 }
 
-#[sqlx::test]
-async fn completion_records_show_periods_milestones_and_unified_targets(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn completion_records_show_periods_milestones_and_unified_targets() {
+    let app = TestApp::new().await;
     let june_28 = records(&app, &Query::completions().set("startDate", "2025-06-28").set("endDate", "2025-06-28")).await;
     assert_same_json(
         &Value::Array(june_28),
@@ -611,9 +610,9 @@ async fn completion_records_show_periods_milestones_and_unified_targets(pool: Pg
     assert_eq!(unified[0]["periodId"], 745071);
 }
 
-#[sqlx::test]
-async fn ledger_entry_types_select_completions_by_the_side_of_their_award(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn ledger_entry_types_select_completions_by_the_side_of_their_award() {
+    let app = TestApp::new().await;
     let credited = records(&app, &Query::completions_in_2025(SAMPLE_CUSTOMER)).await;
     assert_eq!(event_ids(&credited), [38769104, 38731904, 38700109]);
     // Completions only ever credit, so DEBIT alone finds none and adding it changes nothing.
@@ -622,18 +621,18 @@ async fn ledger_entry_types_select_completions_by_the_side_of_their_award(pool: 
     assert_eq!(both, credited);
 }
 
-#[sqlx::test]
-async fn user_id_selects_whose_completions_are_listed(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn user_id_selects_whose_completions_are_listed() {
+    let app = TestApp::new().await;
     let other = records(&app, &Query::completions_in_2025(OTHER_CUSTOMER)).await;
     assert_eq!(event_ids(&other), [38740011, 38740005]);
     assert!(other.iter().all(|record| record["customerId"] == 387970842));
     assert_eq!(records(&app, &Query::completions_in_2025(CUSTOMER_WITHOUT_LEDGER)).await, Vec::<Value>::new());
 }
 
-#[sqlx::test]
-async fn completion_date_ranges_are_inclusive_days_in_the_orgs_time_zone(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn completion_date_ranges_are_inclusive_days_in_the_orgs_time_zone() {
+    let app = TestApp::new().await;
     // Customer 387970842's unified target completed at 2025-04-01T00:00:00+05:30 (2025-03-31 in UTC).
     let in_range = |start: &str, end: &str| Query::completions_in_2025(OTHER_CUSTOMER).set("startDate", start).set("endDate", end);
     assert_eq!(event_ids(&records(&app, &in_range("2025-04-01", "2025-04-01")).await), [38740005]);
@@ -643,9 +642,9 @@ async fn completion_date_ranges_are_inclusive_days_in_the_orgs_time_zone(pool: P
     assert_eq!(records(&app, &in_range("2025-06-16", "2025-12-31")).await, Vec::<Value>::new());
 }
 
-#[sqlx::test]
-async fn alternate_currency_names_select_completions_awarded_in_those_currencies(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn alternate_currency_names_select_completions_awarded_in_those_currencies() {
+    let app = TestApp::new().await;
     let year = Query::completions_in_2025(SAMPLE_CUSTOMER);
     // Without the parameter: completions awarded in points (38700116 awarded only StarCoins).
     assert_eq!(event_ids(&records(&app, &year).await), [38769104, 38731904, 38700109]);
@@ -676,9 +675,9 @@ async fn alternate_currency_names_select_completions_awarded_in_those_currencies
     assert_plain_error(&response, StatusCode::BAD_REQUEST, Some("alternateCurrencyNames"));
 }
 
-#[sqlx::test]
-async fn completion_pages_are_disjoint_stable_and_cover_the_whole_result(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn completion_pages_are_disjoint_stable_and_cover_the_whole_result() {
+    let app = TestApp::new().await;
     let whole = records(&app, &Query::completions_in_2025(SAMPLE_CUSTOMER).set("count", "100")).await;
     let paged = |page: &str| Query::completions_in_2025(SAMPLE_CUSTOMER).set("count", "2").set("page", page);
     let first = records(&app, &paged("1")).await;
@@ -692,9 +691,9 @@ async fn completion_pages_are_disjoint_stable_and_cover_the_whole_result(pool: P
     assert_eq!(default, whole, "ten by default");
 }
 
-#[sqlx::test]
-async fn every_missing_or_malformed_completion_parameter_is_a_400_naming_it(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn every_missing_or_malformed_completion_parameter_is_a_400_naming_it() {
+    let app = TestApp::new().await;
     for name in ["ledgerEntryTypes", "userId", "startDate", "endDate"] {
         assert_bad_parameter(&app, &Query::completions().unset(name), name).await;
     }
@@ -717,9 +716,9 @@ async fn every_missing_or_malformed_completion_parameter_is_a_400_naming_it(pool
     assert_bad_parameter(&app, &snake, "userId").await;
 }
 
-#[sqlx::test]
-async fn completions_of_a_customer_outside_the_callers_org_are_404(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn completions_of_a_customer_outside_the_callers_org_are_404() {
+    let app = TestApp::new().await;
     for customer in ["999999999", CONNECTED_ORG_CUSTOMER] {
         let response = app.get(&Query::completions().set("userId", customer).uri()).demo().send().await;
         let body = assert_plain_error(&response, StatusCode::NOT_FOUND, Some("userId"));

@@ -5,7 +5,6 @@ use axum::http::StatusCode;
 use capillary_emulator::config::RuntimeConfig;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
-use sqlx::PgPool;
 
 use crate::helpers::*;
 
@@ -98,37 +97,37 @@ fn instant(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
 }
 
-async fn app_at(pool: PgPool, clock: &str) -> TestApp {
-    TestApp::with_config(pool, RuntimeConfig { clock: Some(instant(clock)), ..RuntimeConfig::default() }).await
+fn at(clock: &str) -> RuntimeConfig {
+    RuntimeConfig { clock: Some(instant(clock)), ..RuntimeConfig::default() }
 }
 
 // ------------------------------------------------------------------ the documents' samples
 
-#[sqlx::test]
-async fn the_v2_pages_target_completed_sample_comes_back_as_printed(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn the_v2_pages_target_completed_sample_comes_back_as_printed() {
+    let app = TestApp::new().await;
     let response = connected(&app, &v2(&format!("{NEU}&eventIds=30527930,30527931,30527932"))).await;
     assert_as_printed(&ok(&response), V2_TARGET_COMPLETED);
 }
 
-#[sqlx::test]
-async fn the_v2_pages_goodwill_sample_comes_back_as_printed(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn the_v2_pages_goodwill_sample_comes_back_as_printed() {
+    let app = TestApp::new().await;
     assert_as_printed(&ok(&demo(&app, &v2(&format!("{ASHA}&eventIds=8143509"))).await), V2_GOODWILL);
 }
 
-#[sqlx::test]
-async fn the_v2_pages_redemption_sample_comes_back_as_printed_with_custom_fields(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn the_v2_pages_redemption_sample_comes_back_as_printed_with_custom_fields() {
+    let app = TestApp::new().await;
     let response = demo(&app, &v2(&format!("{ASHA}&eventIds=632749682&getCustomFields=true"))).await;
     assert_as_printed(&ok(&response), V2_POINTS_REDEMPTION);
 }
 
 /// The printed sample is not JSON (`“eventReferenceIds“:{RefId1}`) and lists the one event twice;
 /// the schema's `eventReferenceId` string carries the printed reference.
-#[sqlx::test]
-async fn the_v2_pages_registration_sample_comes_back_as_the_schema_reads_it(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn the_v2_pages_registration_sample_comes_back_as_the_schema_reads_it() {
+    let app = TestApp::new().await;
     let body = ok(&demo(&app, &v2(&format!("{ASHA}&eventIds=27909380,27909380"))).await);
     let expected = r#"{"events":[{"eventLogId":27909380,"eventName":"CustomerRegistration",
         "eventDetails":{"eventTime":"2024-01-18 17:18:00.0","tillId":50697469},
@@ -140,9 +139,9 @@ async fn the_v2_pages_registration_sample_comes_back_as_the_schema_reads_it(pool
 }
 
 /// The v2.1 SELF sample misses a closing brace after eventDetails; otherwise as printed.
-#[sqlx::test]
-async fn the_v2_1_self_sample_comes_back_for_the_demo_org(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn the_v2_1_self_sample_comes_back_for_the_demo_org() {
+    let app = TestApp::new().await;
     let expected = r#"{"events":[{"eventLogId":13499091,"eventName":"TransactionAdd",
         "eventDetails":{"eventTime":"2024-08-30 11:17:57.0","tillId":50161182},
         "eventReferenceId":"36363905","uniqueId":"aBcdEfG1H2","orgId":50406}],"warnings":[]}"#;
@@ -152,18 +151,18 @@ async fn the_v2_1_self_sample_comes_back_for_the_demo_org(pool: PgPool) {
     assert_as_printed(&ok(&explicit), expected);
 }
 
-#[sqlx::test]
-async fn the_v2_1_other_sample_comes_back_for_the_demo_org_reading_the_connected_org(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn the_v2_1_other_sample_comes_back_for_the_demo_org_reading_the_connected_org() {
+    let app = TestApp::new().await;
     let expected = r#"{"events":[{"eventLogId":18608683,"eventName":"TransactionAdd",
         "eventDetails":{"eventTime":"2024-08-20 11:29:02.0","tillId":50681412},
         "eventReferenceId":"2151165932","orgId":4000218}],"warnings":[]}"#;
     assert_as_printed(&ok(&other_4000218(&app, &format!("{NEU}&eventIds=18608683")).await), expected);
 }
 
-#[sqlx::test]
-async fn every_sample_of_the_reference_file_comes_back_as_printed(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn every_sample_of_the_reference_file_comes_back_as_printed() {
+    let app = TestApp::new().await;
     for (query, sample) in [
         ("eventIds=549393345&getBillDetails=true&getCustomFields=true&getExtendedFields=true&getPaymentMode=true", YAML_TRANSACTION_ADD),
         ("eventIds=296576878", YAML_GENERIC_EVENT),
@@ -183,9 +182,9 @@ async fn every_sample_of_the_reference_file_comes_back_as_printed(pool: PgPool) 
     }
 }
 
-#[sqlx::test]
-async fn the_v2_pages_endpoint_examples_work(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn the_v2_pages_endpoint_examples_work() {
+    let app = TestApp::new().await;
     // 1. mobile 917406401004 with eventIds=18608683: the connected org's customer, so its till.
     let body = ok(&connected(&app, &v2("identifierName=mobile&identifierValue=917406401004&source=INSTORE&eventIds=18608683")).await);
     assert_eq!(event_ids(&body), [18608683]);
@@ -257,9 +256,9 @@ async fn the_v2_pages_endpoint_examples_work(pool: PgPool) {
     assert_eq!(event, expected);
 }
 
-#[sqlx::test]
-async fn the_v2_1_pages_endpoint_example_and_the_reference_files_curl_work(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn the_v2_1_pages_endpoint_example_and_the_reference_files_curl_work() {
+    let app = TestApp::new().await;
     let query = "identifierName=mobile&identifierValue=917406401004&source=INSTORE&eventIds=18608683";
     assert_eq!(single(&ok(&connected(&app, &v2_1(query)).await))["orgId"], 4000218);
     assert_eq!(single(&ok(&other_4000218(&app, query).await))["orgId"], 4000218);
@@ -279,9 +278,9 @@ async fn the_v2_1_pages_endpoint_example_and_the_reference_files_curl_work(pool:
 
 // ------------------------------------------------------------------ event kinds
 
-#[sqlx::test]
-async fn target_completions_of_every_source_type_have_their_shape(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn target_completions_of_every_source_type_have_their_shape() {
+    let app = TestApp::new().await;
     let body = ok(&demo(&app, &v2(&format!("{ASHA}&eventIds=90400031,90400032"))).await);
     assert_eq!(
         events(&body)[0]["targetCompletedDetails"],
@@ -320,9 +319,9 @@ async fn target_completions_of_every_source_type_have_their_shape(pool: PgPool) 
     }
 }
 
-#[sqlx::test]
-async fn a_return_reports_the_returned_bill_and_a_group_redemption_says_so(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn a_return_reports_the_returned_bill_and_a_group_redemption_says_so() {
+    let app = TestApp::new().await;
     let body = ok(&demo(&app, &v2(&format!("{ASHA}&eventIds=90400002&getBillDetails=true"))).await);
     assert_eq!(
         single(&body)["billDetails"],
@@ -355,9 +354,9 @@ async fn a_return_reports_the_returned_bill_and_a_group_redemption_says_so(pool:
     );
 }
 
-#[sqlx::test]
-async fn a_transfer_is_in_the_ledger_of_both_customers(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn a_transfer_is_in_the_ledger_of_both_customers() {
+    let app = TestApp::new().await;
     let giver = ok(&connected(&app, &v2(&format!("{NEU}&eventIds=498243059"))).await);
     let receiver = ok(&connected(&app, &v2("identifierName=mobile&identifierValue=917406409999&source=INSTORE&eventIds=498243059")).await);
     assert_eq!(giver, receiver);
@@ -365,9 +364,9 @@ async fn a_transfer_is_in_the_ledger_of_both_customers(pool: PgPool) {
     assert_eq!(single(&giver)["transferredTo"]["userId"], "68519328");
 }
 
-#[sqlx::test]
-async fn times_render_in_the_zone_of_the_events_org_with_javas_fraction(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn times_render_in_the_zone_of_the_events_org_with_javas_fraction() {
+    let app = TestApp::new().await;
     // Org 4000300 keeps UTC: 09:00 UTC stays 09:00 (in Asia/Kolkata it would read 14:30).
     let body = ok(&app
         .get(&v2("identifierName=mobile&identifierValue=917406401004&source=INSTORE&eventIds=90400051"))
@@ -391,9 +390,9 @@ async fn bill_event(app: &TestApp, flags: &str) -> Value {
     single(&ok(&demo(app, &v2(&format!("{ASHA}&eventIds=90400001{flags}"))).await))
 }
 
-#[sqlx::test]
-async fn each_flag_adds_exactly_its_block(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn each_flag_adds_exactly_its_block() {
+    let app = TestApp::new().await;
     let base = bill_event(&app, "").await;
     assert_eq!(keys(&base), ["eventLogId", "eventName", "eventDetails", "eventReferenceId", "uniqueId"]);
     let explicit_false = bill_event(&app, "&getBillDetails=false&getCustomFields=false&getExtendedFields=false&getPaymentModes=false&getMaxConversionDetails=false&getPointsEarnedBreakup=false&includeAlternateCurrencies=false").await;
@@ -424,9 +423,9 @@ async fn each_flag_adds_exactly_its_block(pool: PgPool) {
     );
 }
 
-#[sqlx::test]
-async fn the_points_breakup_goes_where_the_points_are(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn the_points_breakup_goes_where_the_points_are() {
+    let app = TestApp::new().await;
     // A bill's points are in its billDetails, so its breakup needs getBillDetails too.
     assert_eq!(bill_event(&app, "&getPointsEarnedBreakup=true").await, bill_event(&app, "").await);
     let bill = bill_event(&app, "&getBillDetails=true").await;
@@ -453,9 +452,9 @@ async fn the_points_breakup_goes_where_the_points_are(pool: PgPool) {
     assert_eq!(with["targetCompletedDetails"]["pointsEarnedBreakup"]["promised"][0]["value"], json!(100.0));
 }
 
-#[sqlx::test]
-async fn max_conversion_date_is_the_latest_delayed_accrual_or_null(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn max_conversion_date_is_the_latest_delayed_accrual_or_null() {
+    let app = TestApp::new().await;
     assert_eq!(bill_event(&app, "&getMaxConversionDetails=true").await["maxConversionDate"], "2024-04-01 00:00:00.0");
     let body = ok(&demo(&app, &v2(&format!("{ASHA}&eventIds=13499091&getMaxConversionDetails=true"))).await);
     assert_eq!(single(&body)["maxConversionDate"], Value::Null);
@@ -464,9 +463,9 @@ async fn max_conversion_date_is_the_latest_delayed_accrual_or_null(pool: PgPool)
     assert!(single(&body).get("maxConversionDate").is_none());
 }
 
-#[sqlx::test]
-async fn alternate_currencies_are_left_out_unless_asked_for(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn alternate_currencies_are_left_out_unless_asked_for() {
+    let app = TestApp::new().await;
     let bill_regular = |event: &Value| event["billDetails"]["pointsEarned"]["regular"].as_array().unwrap().clone();
     let points_only = bill_event(&app, "&getBillDetails=true").await;
     assert_eq!(bill_regular(&points_only).len(), 1);
@@ -491,9 +490,9 @@ async fn alternate_currencies_are_left_out_unless_asked_for(pool: PgPool) {
     assert_eq!(single(&body)["pointsEarned"]["regular"][0]["alternateCurrencyName"], "CarbonCredits");
 }
 
-#[sqlx::test]
-async fn an_unknown_alternate_currency_name_is_a_9018_warning(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn an_unknown_alternate_currency_name_is_a_9018_warning() {
+    let app = TestApp::new().await;
     let response = demo(&app, &v2(&format!("{ASHA}&eventIds=90400001&getBillDetails=true&alternateCurrencyNames=BonusStars,dsdsd"))).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text());
     let body = response.json();
@@ -506,9 +505,9 @@ async fn an_unknown_alternate_currency_name_is_a_9018_warning(pool: PgPool) {
 
 // ------------------------------------------------------------------ who: identifiers, sources, groups
 
-#[sqlx::test]
-async fn every_identifier_name_finds_the_customer_in_any_case(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn every_identifier_name_finds_the_customer_in_any_case() {
+    let app = TestApp::new().await;
     for identifier in [
         "identifierName=mobile&identifierValue=919845012345",
         "identifierName=MOBILE&identifierValue=%2B919845012345",
@@ -525,9 +524,9 @@ async fn every_identifier_name_finds_the_customer_in_any_case(pool: PgPool) {
     }
 }
 
-#[sqlx::test]
-async fn source_and_account_id_decide_where_the_identifier_is_looked_up(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn source_and_account_id_decide_where_the_identifier_is_looked_up() {
+    let app = TestApp::new().await;
     let email = "identifierName=email&identifierValue=asha.rao@example.com&eventIds=27909380";
     // The email is in INSTORE and in MARTJACK account mj-web-01; the mobile only in INSTORE.
     for source in [
@@ -559,9 +558,9 @@ async fn source_and_account_id_decide_where_the_identifier_is_looked_up(pool: Pg
     assert!(message.starts_with("Invalid userId passed in request"), "{message}");
 }
 
-#[sqlx::test]
-async fn a_user_group_is_found_by_id_external_id_or_primary_user_and_shows_the_groups_events(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn a_user_group_is_found_by_id_external_id_or_primary_user_and_shows_the_groups_events() {
+    let app = TestApp::new().await;
     for identifier in [
         "identifierName=id&identifierValue=9040401",
         "identifierName=externalId&identifierValue=FAM-RAO",
@@ -583,9 +582,9 @@ async fn a_user_group_is_found_by_id_external_id_or_primary_user_and_shows_the_g
     );
 }
 
-#[sqlx::test]
-async fn is_primary_user_keeps_the_groups_events_of_its_primary_member(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn is_primary_user_keeps_the_groups_events_of_its_primary_member() {
+    let app = TestApp::new().await;
     let group = "type=USERGROUP2&identifierName=id&identifierValue=9040401&source=INSTORE";
     let body = ok(&demo(&app, &v2(&format!("{group}&isPrimaryUser=true&eventIds=90400022"))).await);
     assert_eq!(event_ids(&body), [90400022]);
@@ -605,16 +604,16 @@ async fn is_primary_user_keeps_the_groups_events_of_its_primary_member(pool: PgP
 
 // ------------------------------------------------------------------ which events
 
-#[sqlx::test]
-async fn events_come_in_the_order_asked_for_each_once(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn events_come_in_the_order_asked_for_each_once() {
+    let app = TestApp::new().await;
     let body = ok(&demo(&app, &v2(&format!("{ASHA}&eventIds=632749682,8143509,%2027909380,8143509"))).await);
     assert_eq!(event_ids(&body), [632749682, 8143509, 27909380]);
 }
 
-#[sqlx::test]
-async fn reference_ids_find_bills_returns_and_behavioural_events(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn reference_ids_find_bills_returns_and_behavioural_events() {
+    let app = TestApp::new().await;
     let lookup = |name: &str, references: &str| v2(&format!("{ASHA}&eventName={name}&eventReferenceIds={references}"));
     assert_eq!(event_ids(&ok(&demo(&app, &lookup("TransactionAdd", "37195406289")).await)), [90400001]);
     assert_eq!(event_ids(&ok(&demo(&app, &lookup("transactionadd", "37195406289")).await)), [90400001]);
@@ -630,9 +629,9 @@ async fn reference_ids_find_bills_returns_and_behavioural_events(pool: PgPool) {
     assert!(message.starts_with("Event reference IDs are invalid[c30af8e0-1c51-475c-bbda-ca94b1d67074]"), "{message}");
 }
 
-#[sqlx::test]
-async fn include_last_one_year_data_keeps_the_events_of_the_year_before_the_clock(pool: PgPool) {
-    let app = app_at(pool, "2025-07-10T12:00:00+05:30").await;
+#[tokio::test]
+async fn include_last_one_year_data_keeps_the_events_of_the_year_before_the_clock() {
+    let app = TestApp::with_config(at("2025-07-10T12:00:00+05:30")).await;
     let all = "eventIds=8143509,27909380,90400001,13499091,632749682";
     let everything = [8143509, 27909380, 90400001, 13499091, 632749682];
     assert_eq!(event_ids(&ok(&demo(&app, &v2(&format!("{ASHA}&{all}"))).await)), everything);
@@ -640,19 +639,19 @@ async fn include_last_one_year_data_keeps_the_events_of_the_year_before_the_cloc
     assert_eq!(event_ids(&ok(&demo(&app, &v2(&format!("{ASHA}&{all}&includeLastOneYearData=true"))).await)), [13499091, 632749682]);
 }
 
-#[sqlx::test]
-async fn the_one_year_window_starts_exactly_a_year_before_the_clock(pool: PgPool) {
+#[tokio::test]
+async fn the_one_year_window_starts_exactly_a_year_before_the_clock() {
     // Event 13499091 is at 2024-08-30 11:17:57 +05:30.
     let query = v2(&format!("{ASHA}&eventIds=13499091&includeLastOneYearData=true"));
-    let a_year_after = app_at(pool.clone(), "2025-08-30T11:17:57+05:30").await;
+    let a_year_after = TestApp::with_config(at("2025-08-30T11:17:57+05:30")).await;
     assert_eq!(event_ids(&ok(&demo(&a_year_after, &query).await)), [13499091]);
-    let a_second_later = app_at(pool, "2025-08-30T11:17:58+05:30").await;
+    let a_second_later = a_year_after.reconfigured(at("2025-08-30T11:17:58+05:30")).await;
     assert_eq!(event_ids(&ok(&demo(&a_second_later, &query).await)), Vec::<i64>::new());
 }
 
-#[sqlx::test]
-async fn offset_and_limit_page_through_the_events(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn offset_and_limit_page_through_the_events() {
+    let app = TestApp::new().await;
     let all = format!("{ASHA}&eventIds=8143509,27909380,90400001,13499091,632749682");
     let everything = event_ids(&ok(&demo(&app, &v2(&all)).await));
     assert_eq!(everything.len(), 5, "the default limit (10) takes all");
@@ -670,9 +669,9 @@ async fn offset_and_limit_page_through_the_events(pool: PgPool) {
     assert_eq!(event_ids(&ok(&demo(&app, &v2_1(&format!("{all}&offset=3&limit=1"))).await)), [13499091]);
 }
 
-#[sqlx::test]
-async fn bad_offsets_and_limits_are_rejected(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn bad_offsets_and_limits_are_rejected() {
+    let app = TestApp::new().await;
     let all = format!("{ASHA}&eventIds=8143509");
     let message = assert_v2_error(&demo(&app, &v2(&format!("{all}&limit=11"))).await, StatusCode::BAD_REQUEST, 11006);
     assert!(message.starts_with("Limit cannot be greater than 10"), "{message}");
@@ -684,9 +683,9 @@ async fn bad_offsets_and_limits_are_rejected(pool: PgPool) {
 
 // ------------------------------------------------------------------ v2.1 data scopes
 
-#[sqlx::test]
-async fn self_reads_only_the_callers_org(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn self_reads_only_the_callers_org() {
+    let app = TestApp::new().await;
     // The connected org's customer is not the demo org's.
     let response = demo(&app, &v2_1(&format!("{NEU}&eventIds=18608683"))).await;
     assert_v2_error(&response, StatusCode::BAD_REQUEST, 8013);
@@ -712,9 +711,9 @@ async fn self_reads_only_the_callers_org(pool: PgPool) {
     assert_v2_error(&response, StatusCode::BAD_REQUEST, 310144);
 }
 
-#[sqlx::test]
-async fn other_reads_connected_orgs_only(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn other_reads_connected_orgs_only() {
+    let app = TestApp::new().await;
     let query = v2_1(&format!("{NEU}&eventIds=18608683"));
     let request = |scope: &str, orgs: &str| {
         let mut request = app.get(&query).demo().header("DATA-SCOPE", scope);
@@ -752,9 +751,9 @@ async fn other_reads_connected_orgs_only(pool: PgPool) {
     }
 }
 
-#[sqlx::test]
-async fn a_connection_is_one_way(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn a_connection_is_one_way() {
+    let app = TestApp::new().await;
     // 50406 reads 4000218, not the other way round.
     let response = app
         .get(&v2_1(&format!("{ASHA}&eventIds=27909380")))
@@ -775,9 +774,9 @@ async fn a_connection_is_one_way(pool: PgPool) {
     assert_eq!(single(&ok(&own))["orgId"], 4000218);
 }
 
-#[sqlx::test]
-async fn only_v2_1_events_carry_their_org(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn only_v2_1_events_carry_their_org() {
+    let app = TestApp::new().await;
     let query = format!("{ASHA}&eventIds=27909380,8143509");
     let old = ok(&demo(&app, &v2(&query)).await);
     let new = ok(&demo(&app, &v2_1(&query)).await);
@@ -789,9 +788,9 @@ async fn only_v2_1_events_carry_their_org(pool: PgPool) {
 
 // ------------------------------------------------------------------ errors
 
-#[sqlx::test]
-async fn missing_or_wrong_identifiers_get_their_codes(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn missing_or_wrong_identifiers_get_their_codes() {
+    let app = TestApp::new().await;
     let events = "eventIds=27909380";
     for (query, code, starts) in [
         (events.to_owned(), 11013, "IdentifierName, identifierValue, source can not be empty"),
@@ -836,9 +835,9 @@ async fn missing_or_wrong_identifiers_get_their_codes(pool: PgPool) {
     assert!(message.contains("type") && message.contains("FAMILY"), "{message}");
 }
 
-#[sqlx::test]
-async fn wrong_event_selections_get_their_codes(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn wrong_event_selections_get_their_codes() {
+    let app = TestApp::new().await;
     let eleven: Vec<String> = (1..=11).map(|n| n.to_string()).collect();
     let eleven = eleven.join(",");
     for (selection, code, message) in [
@@ -883,9 +882,9 @@ async fn wrong_event_selections_get_their_codes(pool: PgPool) {
     assert_v2_error(&demo(&app, &v2(&format!("{ASHA}&{ten}"))).await, StatusCode::BAD_REQUEST, 9021);
 }
 
-#[sqlx::test]
-async fn bad_flags_and_alternate_currency_names_get_their_codes(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn bad_flags_and_alternate_currency_names_get_their_codes() {
+    let app = TestApp::new().await;
     let base = format!("{ASHA}&eventIds=90400001");
     for name in ["BonusStars,,CarbonCredits", ",", "BonusStars,"] {
         let message =
@@ -909,9 +908,9 @@ async fn bad_flags_and_alternate_currency_names_get_their_codes(pool: PgPool) {
     }
 }
 
-#[sqlx::test]
-async fn v2_1_errors_use_the_same_envelope_and_credentials_are_required(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn v2_1_errors_use_the_same_envelope_and_credentials_are_required() {
+    let app = TestApp::new().await;
     assert_v2_error(&demo(&app, &v2_1("eventIds=1")).await, StatusCode::BAD_REQUEST, 11013);
     for uri in [v2(&format!("{ASHA}&eventIds=27909380")), v2_1(&format!("{ASHA}&eventIds=27909380"))] {
         assert_v2_error(&app.get(&uri).send().await, StatusCode::UNAUTHORIZED, 401);

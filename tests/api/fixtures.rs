@@ -19,9 +19,10 @@ async fn snapshot(pool: &PgPool) -> Value {
     fixtures::export(pool).await.unwrap().merged()
 }
 
-#[sqlx::test]
-async fn export_then_load_gives_the_same_data(pool: PgPool) {
-    load_default_fixtures(&pool).await;
+#[tokio::test]
+async fn export_then_load_gives_the_same_data() {
+    let db = TestDb::with_fixtures().await;
+    let pool = db.pool.clone();
     let before = snapshot(&pool).await;
     let dir = scratch_dir("roundtrip");
     fixtures::export(&pool).await.unwrap().write_dir(&dir).unwrap();
@@ -33,8 +34,10 @@ async fn export_then_load_gives_the_same_data(pool: PgPool) {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-#[sqlx::test]
-async fn the_bundle_clock_setting_is_kept(pool: PgPool) {
+#[tokio::test]
+async fn the_bundle_clock_setting_is_kept() {
+    let db = TestDb::with_fixtures().await;
+    let pool = db.pool.clone();
     let bundle =
         Bundle::from_object("b.json", json!({"settings": {"clock": "2024-06-20T12:30:00+05:30"}, "orgs": [{"org_id": 7, "name": "x"}]}))
             .unwrap();
@@ -46,7 +49,6 @@ async fn the_bundle_clock_setting_is_kept(pool: PgPool) {
 }
 
 async fn load_error(pool: &PgPool, name: &str, bundle: Value) -> String {
-    load_default_fixtures(pool).await;
     let before = snapshot(pool).await;
     let bundle = Bundle::from_object(name, bundle).unwrap();
     let error = fixtures::load(pool, &bundle, name).await.expect_err("a bad bundle");
@@ -55,28 +57,36 @@ async fn load_error(pool: &PgPool, name: &str, bundle: Value) -> String {
     error.to_string()
 }
 
-#[sqlx::test]
-async fn a_value_of_the_wrong_type_names_file_record_and_field(pool: PgPool) {
+#[tokio::test]
+async fn a_value_of_the_wrong_type_names_file_record_and_field() {
+    let db = TestDb::with_fixtures().await;
+    let pool = db.pool.clone();
     let message =
         load_error(&pool, "core.json", json!({"orgs": [{"org_id": 1, "name": "a"}, {"org_id": 2, "name": "b", "is_default": "maybe"}]}))
             .await;
     assert!(message.starts_with("core.json: orgs[1].is_default: "), "{message}");
 }
 
-#[sqlx::test]
-async fn an_unknown_field_is_named(pool: PgPool) {
+#[tokio::test]
+async fn an_unknown_field_is_named() {
+    let db = TestDb::with_fixtures().await;
+    let pool = db.pool.clone();
     let message = load_error(&pool, "core.json", json!({"orgs": [{"org_id": 1, "name": "a", "colour": "red"}]})).await;
     assert!(message.starts_with("core.json: orgs[0].colour: unknown field"), "{message}");
 }
 
-#[sqlx::test]
-async fn a_missing_required_field_is_named(pool: PgPool) {
+#[tokio::test]
+async fn a_missing_required_field_is_named() {
+    let db = TestDb::with_fixtures().await;
+    let pool = db.pool.clone();
     let message = load_error(&pool, "core.json", json!({"orgs": [{"org_id": 1}]})).await;
     assert!(message.starts_with("core.json: orgs[0].name: "), "{message}");
 }
 
-#[sqlx::test]
-async fn a_reference_to_nothing_is_named(pool: PgPool) {
+#[tokio::test]
+async fn a_reference_to_nothing_is_named() {
+    let db = TestDb::with_fixtures().await;
+    let pool = db.pool.clone();
     let bundle = json!({
         "orgs": [{"org_id": 1, "name": "a"}],
         "tills": [{"till_id": 5, "org_id": 1, "code": "ok"}, {"till_id": 6, "org_id": 999, "code": "orphan"}],
@@ -86,8 +96,10 @@ async fn a_reference_to_nothing_is_named(pool: PgPool) {
     assert!(message.contains("999"), "{message}");
 }
 
-#[sqlx::test]
-async fn an_unknown_entity_or_zone_is_refused(pool: PgPool) {
+#[tokio::test]
+async fn an_unknown_entity_or_zone_is_refused() {
+    let db = TestDb::with_fixtures().await;
+    let pool = db.pool.clone();
     let message = load_error(&pool, "x.json", json!({"unicorns": []})).await;
     assert!(message.starts_with("x.json: unknown entity 'unicorns'"), "{message}");
     let message = load_error(&pool, "x.json", json!({"orgs": [{"org_id": 1, "name": "a", "time_zone": "Mars/Olympus"}]})).await;
@@ -104,8 +116,10 @@ fn an_unreadable_bundle_file_is_named() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-#[sqlx::test]
-async fn settings_must_be_known_and_set_once(pool: PgPool) {
+#[tokio::test]
+async fn settings_must_be_known_and_set_once() {
+    let db = TestDb::with_fixtures().await;
+    let pool = db.pool.clone();
     let message = load_error(&pool, "s.json", json!({"settings": 5})).await;
     assert!(message.starts_with("s.json: settings must be an object"), "{message}");
     let message = load_error(&pool, "s.json", json!({"settings": {"clock": "2024-06-20T12:30:00Z", "speed": 2}})).await;

@@ -1,7 +1,7 @@
-//! The test harness: the router over a fresh database (one per test, from `#[sqlx::test]`) with the
-//! default fixtures loaded, and a small request builder.
+//! The test harness: the router over a fresh database (one per test, see `harness.rs`) with the
+//! default fixtures loaded, a small request builder, and the envelope assertions.
 
-use std::path::Path;
+use std::{path::Path, sync::Arc};
 
 use axum::{
     Router,
@@ -9,15 +9,13 @@ use axum::{
     http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header},
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
-use capillary_emulator::{
-    AppState, app,
-    config::RuntimeConfig,
-    fixtures::{self, Bundle},
-};
+use capillary_emulator::{AppState, app, config::RuntimeConfig, fixtures::Bundle};
 use md5::{Digest, Md5};
 use serde_json::Value;
 use sqlx::PgPool;
 use tower::ServiceExt;
+
+pub use crate::harness::TestDb;
 
 pub const DEMO_TILL: &str = "demo.till";
 pub const DEMO_PASSWORD: &str = "demo123";
@@ -26,18 +24,35 @@ pub const ADMIN_TOKEN: &str = "admin";
 pub struct TestApp {
     pub router: Router,
     pub pool: PgPool,
+    /// The test's own database, dropped with the last app over it.
+    pub db: Arc<TestDb>,
 }
 
 impl TestApp {
-    /// The app over `pool` with the default bundle loaded and auth on.
-    pub async fn new(pool: PgPool) -> TestApp {
-        TestApp::with_config(pool, RuntimeConfig::default()).await
+    /// The app over a fresh database with the default bundle loaded, auth on.
+    pub async fn new() -> TestApp {
+        TestApp::with_config(RuntimeConfig::default()).await
     }
 
-    pub async fn with_config(pool: PgPool, config: RuntimeConfig) -> TestApp {
-        load_default_fixtures(&pool).await;
-        let state = AppState::new(pool.clone(), config).await.expect("app state");
-        TestApp { router: app(state), pool }
+    /// The app with `config` over a fresh database with the default bundle loaded.
+    pub async fn with_config(config: RuntimeConfig) -> TestApp {
+        TestApp::over(Arc::new(TestDb::with_fixtures().await), config).await
+    }
+
+    /// The app with `config` over a fresh migrated database without data.
+    pub async fn empty(config: RuntimeConfig) -> TestApp {
+        TestApp::over(Arc::new(TestDb::empty().await), config).await
+    }
+
+    /// The app with `config` over `db`.
+    pub async fn over(db: Arc<TestDb>, config: RuntimeConfig) -> TestApp {
+        let state = AppState::new(db.pool.clone(), config).await.expect("app state");
+        TestApp { router: app(state), pool: db.pool.clone(), db }
+    }
+
+    /// Another app with `config` over this app's database.
+    pub async fn reconfigured(&self, config: RuntimeConfig) -> TestApp {
+        TestApp::over(self.db.clone(), config).await
     }
 
     pub fn request(&self, method: Method, uri: &str) -> TestRequest {
@@ -60,10 +75,10 @@ impl TestApp {
     }
 }
 
-pub async fn load_default_fixtures(pool: &PgPool) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/default");
-    let bundle = Bundle::read_dir(&dir).expect("default bundle");
-    fixtures::load(pool, &bundle, "fixtures/default").await.expect("default bundle loads");
+/// The default bundle, as its files are on disk.
+#[allow(dead_code)] // used by the fixtures oracle
+pub fn default_bundle() -> Bundle {
+    Bundle::read_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/default")).expect("default bundle")
 }
 
 pub fn md5_hex(text: &str) -> String {

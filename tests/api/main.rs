@@ -1,6 +1,7 @@
 //! Integration tests over HTTP against a real PostgreSQL, one fresh database per test.
 //! One test binary with a module per area keeps linking cheap.
 
+mod harness;
 mod helpers;
 
 mod admin;

@@ -1187,37 +1187,37 @@ fn target(data: &Value, group_id: i64, period_id: i64) -> &Value {
 
 // ------------------------------------------------------------------------------------ samples
 
-#[sqlx::test]
-async fn the_streak_detail_sample(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn the_streak_detail_sample() {
+    let app = TestApp::new().await;
     let data = get(&app, UTC_TILL, "/v3/users/64035151/targetGroups").await;
     assert_json_eq(&data, &sample(STREAK_DETAIL_SAMPLE)["data"]);
 }
 
-#[sqlx::test]
-async fn the_milestone_detail_sample(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn the_milestone_detail_sample() {
+    let app = TestApp::new().await;
     let data = get(&app, UTC_TILL, "/v3/users/547528790/targetGroups").await;
     assert_json_eq(&data, &sample(MILESTONE_DETAIL_SAMPLE)["data"]);
 }
 
-#[sqlx::test]
-async fn the_include_inactive_targets_sample_at_the_bundle_clock(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn the_include_inactive_targets_sample_at_the_bundle_clock() {
+    let app = TestApp::new().await;
     let data = get(&app, DEMO_TILL, "/v3/users/387043873/targetGroups?includeInactiveTargets=true").await;
     assert_json_eq(&data, &sample(INCLUDE_INACTIVE_TARGETS_SAMPLE)["data"]);
 }
 
-#[sqlx::test]
-async fn the_cyclic_window_sample(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn the_cyclic_window_sample() {
+    let app = TestApp::new().await;
     let data = get(&app, CYCLIC_TILL, "/v3/users/387035386/targetGroups").await;
     assert_json_eq(&data, &sample(CYCLIC_WINDOW_SAMPLE)["data"]);
 }
 
-#[sqlx::test]
-async fn the_achieved_time_fragments_at_the_bundle_clock(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn the_achieved_time_fragments_at_the_bundle_clock() {
+    let app = TestApp::new().await;
     let data = get(&app, UTC2_TILL, "/v3/users/39000001/targetGroups").await;
     assert_eq!(group_ids(&data), vec![1014]);
     assert_json_eq(&group(&data, 1014)["streaks"], &sample(STREAK_ACHIEVED_FRAGMENT));
@@ -1228,9 +1228,9 @@ async fn the_achieved_time_fragments_at_the_bundle_clock(pool: PgPool) {
     assert_json_eq(printed[0], &fragment);
 }
 
-#[sqlx::test]
-async fn oauth_reads_the_same_as_basic_auth(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn oauth_reads_the_same_as_basic_auth() {
+    let app = TestApp::new().await;
     let token = app.oauth_token("demo-key", "demo-secret").await;
     let response = app.get("/v3/users/387043873/targetGroups?includeInactiveTargets=true").oauth(&token).send().await;
     assert_json_eq(&data(&response), &sample(INCLUDE_INACTIVE_TARGETS_SAMPLE)["data"]);
@@ -1242,9 +1242,9 @@ async fn oauth_reads_the_same_as_basic_auth(pool: PgPool) {
 
 // --------------------------------------------------------------------------- query parameters
 
-#[sqlx::test]
-async fn include_inactive_targets_adds_targets_of_switched_off_rules(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn include_inactive_targets_adds_targets_of_switched_off_rules() {
+    let app = TestApp::new().await;
     // Rule 59857 is switched off: without the flag its group has nothing to show and is left out.
     for uri in ["/v3/users/387043873/targetGroups", "/v3/users/387043873/targetGroups?includeInactiveTargets=false"] {
         let data = get(&app, DEMO_TILL, uri).await;
@@ -1255,9 +1255,9 @@ async fn include_inactive_targets_adds_targets_of_switched_off_rules(pool: PgPoo
     assert_eq!(group_ids(&data), vec![32960]);
 }
 
-#[sqlx::test]
-async fn include_inactive_adds_switched_off_groups(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn include_inactive_adds_switched_off_groups() {
+    let app = TestApp::new().await;
     let data = get(&app, DEMO_TILL, "/v3/users/39000002/targetGroups").await;
     assert_eq!(group_ids(&data), vec![39001, 39003, 39004]);
     let data = get(&app, DEMO_TILL, "/v3/users/39000002/targetGroups?includeInactive=true").await;
@@ -1268,9 +1268,9 @@ async fn include_inactive_adds_switched_off_groups(pool: PgPool) {
     assert_eq!(group(&data, 39002)["trackingType"], "UNIFIED");
 }
 
-#[sqlx::test]
-async fn target_rule_id_keeps_only_that_rules_targets(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn target_rule_id_keeps_only_that_rules_targets() {
+    let app = TestApp::new().await;
     let data = get(&app, UTC2_TILL, "/v3/users/39000001/targetGroups?targetRuleId=2392").await;
     let targets: Vec<&Value> = group(&data, 1014)["targets"].as_array().unwrap().iter().collect();
     assert_eq!(targets.iter().map(|t| t["targetId"].as_i64().unwrap()).collect::<Vec<_>>(), vec![1190311, 1248310]);
@@ -1285,9 +1285,9 @@ async fn target_rule_id_keeps_only_that_rules_targets(pool: PgPool) {
     assert_eq!(data["targetGroups"], json!([]));
 }
 
-#[sqlx::test]
-async fn excluded_entities_leaves_those_groups_out(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn excluded_entities_leaves_those_groups_out() {
+    let app = TestApp::new().await;
     let data = get(&app, DEMO_TILL, "/v3/users/39000002/targetGroups?excludedEntities=39001").await;
     assert_eq!(group_ids(&data), vec![39003, 39004]);
     // Repeated, as an array parameter travels, or comma-separated, or both.
@@ -1302,9 +1302,9 @@ async fn excluded_entities_leaves_those_groups_out(pool: PgPool) {
     assert_eq!(group_ids(&data), vec![39001, 39003, 39004]);
 }
 
-#[sqlx::test]
-async fn tracking_date_judges_current_period_and_achievements_at_that_instant(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn tracking_date_judges_current_period_and_achievements_at_that_instant() {
+    let app = TestApp::new().await;
     // At the bundle clock (2024-06-20T12:30:00+05:30): week 3 is current, the first milestone is
     // reached, two weeks are achieved.
     let now = get(&app, DEMO_TILL, "/v3/users/39000002/targetGroups").await;
@@ -1339,9 +1339,9 @@ async fn tracking_date_judges_current_period_and_achievements_at_that_instant(po
     assert_eq!(target(&reached, 39001, 39101)["milestones"][0]["isAchieved"], true, "reached at that very instant");
 }
 
-#[sqlx::test]
-async fn current_period_turns_at_midnight_in_the_orgs_time_zone(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn current_period_turns_at_midnight_in_the_orgs_time_zone() {
+    let app = TestApp::new().await;
     // Period 43130 is 2024-06-20 in Asia/Kolkata.
     let cases = [
         ("2024-06-19T23:59:59.999+05:30", false),
@@ -1380,15 +1380,16 @@ async fn current_period_turns_at_midnight_in_the_orgs_time_zone(pool: PgPool) {
     }
 }
 
-#[sqlx::test]
-async fn the_clock_is_the_configured_one_else_the_orgs_else_the_bundles(pool: PgPool) {
+#[tokio::test]
+async fn the_clock_is_the_configured_one_else_the_orgs_else_the_bundles() {
     // Period 43130 is 2024-06-20 in Asia/Kolkata. Org 50406 has no clock of its own: the bundle's
     // settings.clock (2024-06-20T12:30:00+05:30) judges it.
     let uri = "/v3/users/387043873/targetGroups?includeInactiveTargets=true";
     let set_demo_org_clock = |pool: PgPool| async move {
         sqlx::query("UPDATE orgs SET clock = '2024-06-21T00:00:00+05:30' WHERE org_id = 50406").execute(&pool).await.unwrap();
     };
-    let app = TestApp::new(pool.clone()).await;
+    let app = TestApp::new().await;
+    let pool = app.pool.clone();
     assert_eq!(target(&get(&app, DEMO_TILL, uri).await, 32960, 43130)["currentPeriod"], true);
 
     // The org's clock wins over the bundle's.
@@ -1397,17 +1398,17 @@ async fn the_clock_is_the_configured_one_else_the_orgs_else_the_bundles(pool: Pg
 
     // The configured clock wins over both.
     let config = RuntimeConfig { clock: Some("2024-06-20T23:59:59+05:30".parse().unwrap()), ..RuntimeConfig::default() };
-    let app = TestApp::with_config(pool.clone(), config).await;
-    set_demo_org_clock(pool).await;
+    let app = TestApp::with_config(config).await;
+    set_demo_org_clock(app.pool.clone()).await;
     assert_eq!(target(&get(&app, DEMO_TILL, uri).await, 32960, 43130)["currentPeriod"], true);
     let cyclic = get(&app, CYCLIC_TILL, "/v3/users/387035386/targetGroups").await;
     assert_eq!(target(&cyclic, 34044, 45523)["enrolledOn"], "2024-06-20T23:59:59.000+0530", "not org 100003's clock");
 }
 
-#[sqlx::test]
-async fn tracking_date_wins_over_every_clock(pool: PgPool) {
+#[tokio::test]
+async fn tracking_date_wins_over_every_clock() {
     let config = RuntimeConfig { clock: Some("2030-01-01T00:00:00Z".parse().unwrap()), ..RuntimeConfig::default() };
-    let app = TestApp::with_config(pool, config).await;
+    let app = TestApp::with_config(config).await;
     let data = get(&app, CYCLIC_TILL, "/v3/users/387035386/targetGroups").await;
     assert_eq!(target(&data, 34044, 45523)["enrolledOn"], "2030-01-01T05:30:00.000+0530");
     // At the instants they were taken, the samples come back whatever the clock says.
@@ -1426,9 +1427,9 @@ async fn tracking_date_wins_over_every_clock(pool: PgPool) {
 
 // ------------------------------------------------------------------------------------- shapes
 
-#[sqlx::test]
-async fn streaks_appear_only_on_groups_that_track_them(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn streaks_appear_only_on_groups_that_track_them() {
+    let app = TestApp::new().await;
     let data = get(&app, UTC_TILL, "/v3/users/64035151/targetGroups").await;
     for group in data["targetGroups"].as_array().unwrap() {
         let tracks = matches!(group["trackingType"].as_str(), Some("STREAKS" | "NON_CONTINUOUS_STREAKS"));
@@ -1444,9 +1445,9 @@ async fn streaks_appear_only_on_groups_that_track_them(pool: PgPool) {
     assert_eq!(group(&demo, 39003)["streaks"].as_array().unwrap().len(), 1);
 }
 
-#[sqlx::test]
-async fn a_streak_is_achieved_from_its_achievement_on(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn a_streak_is_achieved_from_its_achievement_on() {
+    let app = TestApp::new().await;
     // One minute before target 1248310 completed streak 380.
     let uri = format!("/v3/users/39000001/targetGroups?trackingDate={}", millis("2024-06-10T13:56:58Z"));
     let data = get(&app, UTC2_TILL, &uri).await;
@@ -1468,9 +1469,9 @@ async fn a_streak_is_achieved_from_its_achievement_on(pool: PgPool) {
     assert_json_eq(&group(&data, 1014)["streaks"], &sample(STREAK_ACHIEVED_FRAGMENT));
 }
 
-#[sqlx::test]
-async fn milestones_are_listed_per_target_or_null(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn milestones_are_listed_per_target_or_null() {
+    let app = TestApp::new().await;
     let data = get(&app, DEMO_TILL, "/v3/users/39000002/targetGroups").await;
     assert_eq!(
         target(&data, 39001, 39101)["milestones"],
@@ -1488,9 +1489,9 @@ async fn milestones_are_listed_per_target_or_null(pool: PgPool) {
     );
 }
 
-#[sqlx::test]
-async fn program_and_alternate_currency_appear_only_for_rules_that_have_them(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn program_and_alternate_currency_appear_only_for_rules_that_have_them() {
+    let app = TestApp::new().await;
     let data = get(&app, DEMO_TILL, "/v3/users/39000002/targetGroups").await;
     let coffee = target(&data, 39001, 39101);
     assert_eq!(coffee["programId"], 39000003);
@@ -1504,9 +1505,9 @@ async fn program_and_alternate_currency_appear_only_for_rules_that_have_them(poo
     }
 }
 
-#[sqlx::test]
-async fn an_org_on_the_release_before_achievement_times_omits_them(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn an_org_on_the_release_before_achievement_times_omits_them() {
+    let app = TestApp::new().await;
     let data = get(&app, UTC_TILL, "/v3/users/64035151/targetGroups").await;
     let achieved = target(&data, 854, 1814);
     assert_eq!(achieved["targetAchievedValue"], 2600.0);
@@ -1517,9 +1518,9 @@ async fn an_org_on_the_release_before_achievement_times_omits_them(pool: PgPool)
     assert!(streak.get("streakAchievedDateTime").is_none(), "{streak}");
 }
 
-#[sqlx::test]
-async fn targets_not_enrolled_in_list_every_period_of_the_group(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn targets_not_enrolled_in_list_every_period_of_the_group() {
+    let app = TestApp::new().await;
     let data = get(&app, UTC_TILL, "/v3/users/64035151/targetGroups").await;
     let capping = group(&data, 643)["targets"].as_array().unwrap();
     assert_eq!(capping.len(), 12);
@@ -1534,9 +1535,9 @@ async fn targets_not_enrolled_in_list_every_period_of_the_group(pool: PgPool) {
 
 // ------------------------------------------------------------------------------------- errors
 
-#[sqlx::test]
-async fn a_user_id_that_is_not_a_number_is_400(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn a_user_id_that_is_not_a_number_is_400() {
+    let app = TestApp::new().await;
     for user_id in ["abc", "12x", "1.5", "99999999999999999999"] {
         let response = app.get(&format!("/v3/users/{user_id}/targetGroups")).demo().send().await;
         let message = assert_v3_error(&response, StatusCode::BAD_REQUEST, 11012);
@@ -1544,9 +1545,9 @@ async fn a_user_id_that_is_not_a_number_is_400(pool: PgPool) {
     }
 }
 
-#[sqlx::test]
-async fn an_unknown_customer_is_404(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn an_unknown_customer_is_404() {
+    let app = TestApp::new().await;
     for user_id in ["1", "-5", "0"] {
         let response = app.get(&format!("/v3/users/{user_id}/targetGroups")).demo().send().await;
         let message = assert_v3_error(&response, StatusCode::NOT_FOUND, 8015);
@@ -1554,9 +1555,9 @@ async fn an_unknown_customer_is_404(pool: PgPool) {
     }
 }
 
-#[sqlx::test]
-async fn another_orgs_customer_is_not_found(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn another_orgs_customer_is_not_found() {
+    let app = TestApp::new().await;
     // 64035151 belongs to the UTC org; 387043873 to org 50406, which connected.till's org is
     // connected from but cannot read through this API; 387035386 to the cyclic org.
     let cases = [
@@ -1574,9 +1575,9 @@ async fn another_orgs_customer_is_not_found(pool: PgPool) {
     }
 }
 
-#[sqlx::test]
-async fn malformed_query_parameters_are_400_naming_the_parameter(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn malformed_query_parameters_are_400_naming_the_parameter() {
+    let app = TestApp::new().await;
     let cases = [
         ("includeInactive=maybe", "includeInactive"),
         ("includeInactiveTargets=yes", "includeInactiveTargets"),
@@ -1595,9 +1596,9 @@ async fn malformed_query_parameters_are_400_naming_the_parameter(pool: PgPool) {
     }
 }
 
-#[sqlx::test]
-async fn without_credentials_it_is_401_in_the_v3_envelope(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn without_credentials_it_is_401_in_the_v3_envelope() {
+    let app = TestApp::new().await;
     let response = app.get("/v3/users/387043873/targetGroups").send().await;
     assert_v3_error(&response, StatusCode::UNAUTHORIZED, 401);
     let response = app.get("/v3/users/387043873/targetGroups").basic(DEMO_TILL, "wrong").send().await;
@@ -1609,9 +1610,10 @@ async fn without_credentials_it_is_401_in_the_v3_envelope(pool: PgPool) {
 /// Every achievement in the bundle is a `TargetCompleted` event with its completion and a ledger
 /// credit, so the explode and DAS endpoints tell the same story as this one. (A target achieved
 /// as a step of a streak may be completed by the streak's completion alone.)
-#[sqlx::test]
-async fn every_achievement_has_its_target_completed_event_and_credit(pool: PgPool) {
-    load_default_fixtures(&pool).await;
+#[tokio::test]
+async fn every_achievement_has_its_target_completed_event_and_credit() {
+    let db = TestDb::with_fixtures().await;
+    let pool = &db.pool;
     let missing: Vec<(String, i64)> = sqlx::query_as(
         "SELECT 'user target', ut.user_target_id FROM user_targets ut
          WHERE ut.achieved_on IS NOT NULL AND NOT EXISTS (
@@ -1628,7 +1630,7 @@ async fn every_achievement_has_its_target_completed_event_and_credit(pool: PgPoo
                            AND e.event_type_id = 25 AND e.customer_id = c.customer_id)
             OR NOT EXISTS (SELECT 1 FROM points_ledger_entries l WHERE l.event_log_id = c.event_log_id AND l.ledger_entry_type = 'CREDIT')",
     )
-    .fetch_all(&pool)
+    .fetch_all(pool)
     .await
     .unwrap();
     assert_eq!(missing, vec![]);
