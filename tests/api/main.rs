@@ -3,6 +3,7 @@
 
 mod harness;
 mod helpers;
+mod strict_json;
 
 mod admin;
 mod auth;
@@ -11,5 +12,6 @@ mod embedded;
 mod envelopes;
 mod explode;
 mod fixtures;
+mod samples;
 mod target_groups;
 mod universe;
