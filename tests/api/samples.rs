@@ -298,7 +298,8 @@ fn every_sample_file_is_the_json_its_document_prints() {
 
 // ---------------------------------------------------------------- the README's list
 
-const README_BEGIN: &str = "<!-- samples: generated from tests/samples/manifest.json; UPDATE_README=1 cargo test --test api readme rewrites it -->";
+const README_BEGIN: &str =
+    "<!-- samples: generated from tests/samples/manifest.json; UPDATE_README=1 cargo test --test api readme rewrites it -->";
 const README_END: &str = "<!-- /samples -->";
 
 /// The README's list of the samples' requests, as the manifest gives them.
@@ -357,4 +358,27 @@ fn relaxations_are_known_kinds() {
     let known: Relaxation = serde_json::from_str(r#"{"kind": "number-value", "path": "$", "reason": "x"}"#).unwrap();
     assert_eq!(known.kind, RelaxationKind::NumberValue);
     assert_same(&Json::parse("[1]").unwrap(), &Json::parse("[1]").unwrap(), &[]);
+}
+
+/// Asserts an answer is the documented sample `name` of the manifest (its file, or the part its
+/// `select` names, under its relaxations), whatever request produced it.
+#[track_caller]
+pub fn assert_is_sample(name: &str, response: &TestResponse) {
+    let manifest = manifest();
+    let sample = manifest.samples.iter().find(|sample| sample.name == name).unwrap_or_else(|| panic!("no sample {name}"));
+    assert_eq!(response.status.as_u16(), sample.status, "{name}: {}", response.text());
+    let body = Json::parse(&response.text()).unwrap_or_else(|error| panic!("{name}: the answer is not JSON: {error}"));
+    let actual = match &sample.select {
+        Some(path) => body.at(path).unwrap_or_else(|error| panic!("{name}: {error}")).clone(),
+        None => body,
+    };
+    assert_same(&actual, &sample_file(sample.expected.as_ref().expect("a sample with a file")), &sample.relaxations);
+}
+
+/// The sample file of `name`, as a `serde_json::Value`.
+pub fn sample_value(name: &str) -> serde_json::Value {
+    let manifest = manifest();
+    let sample = manifest.samples.iter().find(|sample| sample.name == name).unwrap_or_else(|| panic!("no sample {name}"));
+    let path = root().join("tests/samples").join(sample.expected.as_ref().expect("a sample with a file"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }

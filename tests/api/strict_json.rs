@@ -314,6 +314,14 @@ pub fn assert_same(actual: &Json, expected: &Json, relaxations: &[Relaxation]) {
     }
 }
 
+/// [`assert_same`] for two `serde_json::Value`s, without relaxations. A `Value` keeps key order and
+/// whether a number is whole (`1500` is not `1500.0`), though not the spelling of a fraction
+/// (`10.000` reads as `10.0`): for an answer's raw spelling, parse its text with [`Json::parse`].
+#[track_caller]
+pub fn assert_same_values(actual: &serde_json::Value, expected: &serde_json::Value) {
+    assert_same(&Json::parse(&actual.to_string()).unwrap(), &Json::parse(&expected.to_string()).unwrap(), &[]);
+}
+
 /// Every difference between `actual` and `expected` under `relaxations`, with its path.
 pub fn differences(actual: &Json, expected: &Json, relaxations: &[Relaxation]) -> Vec<String> {
     let mut out = Vec::new();
@@ -450,7 +458,10 @@ mod tests {
 
     #[test]
     fn key_order_and_key_sets_are_exact() {
-        assert_eq!(differences(&json(r#"{"b":1,"a":2}"#), &json(r#"{"a":2,"b":1}"#), &[]), [r#"$: keys in order ["b", "a"], expected ["a", "b"]"#]);
+        assert_eq!(
+            differences(&json(r#"{"b":1,"a":2}"#), &json(r#"{"a":2,"b":1}"#), &[]),
+            [r#"$: keys in order ["b", "a"], expected ["a", "b"]"#]
+        );
         assert!(differences(&json(r#"{"b":1,"a":2}"#), &json(r#"{"a":2,"b":1}"#), &[relax(RelaxationKind::KeyOrder, "$")]).is_empty());
         assert_eq!(differences(&json(r#"{"a":1}"#), &json(r#"{"a":1,"b":null}"#), &[]), [r#"$: missing keys ["b"]"#]);
         assert_eq!(differences(&json(r#"{"a":1,"b":null}"#), &json(r#"{"a":1}"#), &[]), [r#"$: keys not expected ["b"]"#]);
