@@ -37,7 +37,7 @@ use sqlx::{
 };
 
 /// Serialises template builds and clean-ups across processes (an arbitrary constant).
-const BUILD_LOCK: i64 = 0x0ca9_e3a1_a707_e57;
+const BUILD_LOCK: i64 = 0x00ca_9e3a_1a70_7e57;
 const TEMPLATE_PREFIX: &str = "emutpl_";
 const TEST_PREFIX: &str = "emutest_";
 
