@@ -4,7 +4,7 @@ use axum::http::StatusCode;
 use capillary_emulator::config::RuntimeConfig;
 use serde_json::json;
 
-use crate::helpers::*;
+use crate::{helpers::*, strict_json::assert_same_values};
 
 /// Tells which org an API credential decides, through the same extractor every endpoint uses.
 const WHOAMI: &str = "/__admin/whoami";
@@ -78,8 +78,13 @@ async fn oauth_with_a_wrong_secret_or_key_is_320001() {
     let app = TestApp::new().await;
     for body in [json!({"key": "demo-key", "secret": "nope"}), json!({"key": "nope", "secret": "demo-secret"})] {
         let response = app.post("/v3/oauth/token/generate").json(&body).send().await;
-        let message = assert_v3_error(&response, StatusCode::UNAUTHORIZED, 320001);
-        assert_eq!(message, "Invalid client key and secret");
+        // Exactly as capdocs-authorization-flows.md prints it (no warnings key).
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+        assert_same_values(
+            &response.json(),
+            &json!({"data": null, "errors": [{"code": 320001, "message": "Invalid client key and secret"}]}),
+        );
+        assert_token_error(&response, StatusCode::UNAUTHORIZED, 320001);
     }
 }
 
@@ -87,14 +92,14 @@ async fn oauth_with_a_wrong_secret_or_key_is_320001() {
 async fn oauth_without_key_or_with_a_bad_body_is_400_naming_it() {
     let app = TestApp::new().await;
     let response = app.post("/v3/oauth/token/generate").json(&json!({"secret": "demo-secret"})).send().await;
-    let message = assert_v3_error(&response, StatusCode::BAD_REQUEST, 400);
+    let message = assert_token_error(&response, StatusCode::BAD_REQUEST, 400);
     assert!(message.contains("key"), "{message}");
 
     let response = app.post("/v3/oauth/token/generate").body("application/json", "{not json").send().await;
-    assert_v3_error(&response, StatusCode::BAD_REQUEST, 400);
+    assert_token_error(&response, StatusCode::BAD_REQUEST, 400);
 
     let response = app.post("/v3/oauth/token/generate").body("text/plain", "key=demo-key").send().await;
-    assert_v3_error(&response, StatusCode::UNSUPPORTED_MEDIA_TYPE, 415);
+    assert_token_error(&response, StatusCode::UNSUPPORTED_MEDIA_TYPE, 415);
 }
 
 #[tokio::test]

@@ -34,7 +34,7 @@ async fn unknown_paths_are_404_in_each_familys_envelope() {
 #[tokio::test]
 async fn wrong_methods_are_405_in_the_familys_envelope() {
     let app = TestApp::new().await;
-    let message = assert_v3_error(&app.get("/v3/oauth/token/generate").send().await, StatusCode::METHOD_NOT_ALLOWED, 405);
+    let message = assert_token_error(&app.get("/v3/oauth/token/generate").send().await, StatusCode::METHOD_NOT_ALLOWED, 405);
     assert!(message.contains("GET") && message.contains("/v3/oauth/token/generate"), "{message}");
     let body =
         assert_plain_error(&app.request(axum::http::Method::DELETE, "/__admin/health").send().await, StatusCode::METHOD_NOT_ALLOWED, None);

@@ -139,11 +139,12 @@ impl TestRequest {
 
     pub async fn send(self) -> TestResponse {
         let request = self.builder.body(self.body).expect("request");
+        let path = request.uri().path().to_owned();
         let response = self.router.oneshot(request).await.expect("infallible");
         let status = response.status();
         let headers = response.headers().clone();
         let body = to_bytes(response.into_body(), usize::MAX).await.expect("body").to_vec();
-        TestResponse { status, headers, body }
+        TestResponse { status, headers, body, path }
     }
 }
 
@@ -152,6 +153,8 @@ pub struct TestResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+    /// The path of the request it answers.
+    pub path: String,
 }
 
 impl TestResponse {
@@ -160,6 +163,7 @@ impl TestResponse {
     }
 
     /// The body as JSON; panics with the body when it is not JSON.
+    #[track_caller]
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|error| panic!("not JSON ({error}): {}", self.text()))
     }
@@ -169,42 +173,96 @@ impl TestResponse {
     }
 }
 
-/// Asserts the v2 error envelope with exactly one error of `code`, and returns its message.
+/// The keys of a JSON object, in order.
+#[track_caller]
+pub fn keys_of(value: &Value) -> Vec<&str> {
+    value.as_object().unwrap_or_else(|| panic!("not an object: {value}")).keys().map(String::as_str).collect()
+}
+
+/// The one error of an envelope's `errors`, with exactly `fields`.
+#[track_caller]
+fn only_error<'a>(body: &'a Value, fields: &[&str]) -> &'a Value {
+    let errors = body["errors"].as_array().unwrap_or_else(|| panic!("no errors array: {body}"));
+    assert_eq!(errors.len(), 1, "{body}");
+    assert_eq!(keys_of(&errors[0]), fields, "{body}");
+    let message = errors[0]["message"].as_str().unwrap_or_else(|| panic!("message is a string: {body}"));
+    assert!(!message.is_empty(), "{body}");
+    &errors[0]
+}
+
+/// Asserts the v2 error envelope, `{"errors":[{"status":false,"code","message"}],"warnings":[]}` with
+/// exactly these keys in this order and one error of `code`, and returns its message.
+#[track_caller]
 pub fn assert_v2_error(response: &TestResponse, status: StatusCode, code: i64) -> String {
     assert_eq!(response.status, status, "{}", response.text());
+    assert_json_content_type(response);
     let body = response.json();
+    assert_eq!(keys_of(&body), ["errors", "warnings"], "{body}");
     assert_eq!(body["warnings"], serde_json::json!([]), "{body}");
-    let errors = body["errors"].as_array().unwrap_or_else(|| panic!("no errors array: {body}"));
-    assert_eq!(errors.len(), 1, "{body}");
-    assert_eq!(errors[0]["status"], Value::Bool(false), "{body}");
-    assert_eq!(errors[0]["code"], code, "{body}");
-    errors[0]["message"].as_str().expect("message").to_owned()
+    let error = only_error(&body, &["status", "code", "message"]);
+    assert_eq!(error["status"], Value::Bool(false), "{body}");
+    assert_eq!(error["code"], code, "{body}");
+    error["message"].as_str().unwrap().to_owned()
 }
 
-/// Asserts the v3 error envelope with exactly one error of `code`, and returns its message.
+/// Asserts the v3 error envelope, `{"data":null,"errors":[{"code","message"}],"warnings":null}` with
+/// exactly these keys in this order and one error of `code`, and returns its message.
+#[track_caller]
 pub fn assert_v3_error(response: &TestResponse, status: StatusCode, code: i64) -> String {
     assert_eq!(response.status, status, "{}", response.text());
+    assert_json_content_type(response);
     let body = response.json();
+    assert_eq!(keys_of(&body), ["data", "errors", "warnings"], "{body}");
     assert_eq!(body["data"], Value::Null, "{body}");
     assert_eq!(body["warnings"], Value::Null, "{body}");
-    let errors = body["errors"].as_array().unwrap_or_else(|| panic!("no errors array: {body}"));
-    assert_eq!(errors.len(), 1, "{body}");
-    assert_eq!(errors[0]["code"], code, "{body}");
-    errors[0]["message"].as_str().expect("message").to_owned()
+    let error = only_error(&body, &["code", "message"]);
+    assert_eq!(error["code"], code, "{body}");
+    error["message"].as_str().unwrap().to_owned()
 }
 
-/// Asserts the DAS / control-plane error object, and returns it.
+/// Asserts the token endpoint's error envelope, as `capdocs-authorization-flows.md` prints it:
+/// `{"data":null,"errors":[{"code","message"}]}` (no `warnings`, as its success envelope), and
+/// returns its message.
+#[track_caller]
+pub fn assert_token_error(response: &TestResponse, status: StatusCode, code: i64) -> String {
+    assert_eq!(response.status, status, "{}", response.text());
+    assert_json_content_type(response);
+    let body = response.json();
+    assert_eq!(keys_of(&body), ["data", "errors"], "{body}");
+    assert_eq!(body["data"], Value::Null, "{body}");
+    let error = only_error(&body, &["code", "message"]);
+    assert_eq!(error["code"], code, "{body}");
+    error["message"].as_str().unwrap().to_owned()
+}
+
+/// Asserts the DAS / control-plane error object, `{"timestamp","status","error","code","message",
+/// "path"}` plus `parameter` when one is at fault (and named by the message), exactly these keys
+/// in this order, and returns it.
+#[track_caller]
 pub fn assert_plain_error(response: &TestResponse, status: StatusCode, parameter: Option<&str>) -> Value {
     assert_eq!(response.status, status, "{}", response.text());
+    assert_json_content_type(response);
     let body = response.json();
+    let mut expected_keys = vec!["timestamp", "status", "error", "code", "message", "path"];
+    if parameter.is_some() {
+        expected_keys.push("parameter");
+    }
+    assert_eq!(keys_of(&body), expected_keys, "{body}");
+    let timestamp = body["timestamp"].as_str().unwrap_or_else(|| panic!("timestamp is a string: {body}"));
+    assert!(chrono::DateTime::parse_from_rfc3339(timestamp).is_ok() && timestamp.ends_with('Z'), "timestamp in UTC: {body}");
     assert_eq!(body["status"], status.as_u16(), "{body}");
+    assert_eq!(body["error"], status.canonical_reason().unwrap(), "{body}");
+    assert!(body["code"].is_i64(), "{body}");
     assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
-    match parameter {
-        Some(parameter) => {
-            assert_eq!(body["parameter"], parameter, "{body}");
-            assert!(body["message"].as_str().unwrap().contains(parameter), "message names {parameter}: {body}");
-        }
-        None => assert!(body.get("parameter").is_none(), "{body}"),
+    assert_eq!(body["path"], response.path.as_str(), "{body}");
+    if let Some(parameter) = parameter {
+        assert_eq!(body["parameter"], parameter, "{body}");
+        assert!(body["message"].as_str().unwrap().contains(parameter), "message names {parameter}: {body}");
     }
     body
+}
+
+#[track_caller]
+fn assert_json_content_type(response: &TestResponse) {
+    assert_eq!(response.header("content-type"), Some("application/json"), "{}", response.text());
 }
