@@ -56,7 +56,7 @@ async fn an_oversized_body_is_413_in_the_envelope() {
     let app = TestApp::new().await;
     let huge = format!("{{\"key\":\"{}\",\"secret\":\"x\"}}", "k".repeat(2 * 1024 * 1024));
     let response = app.post("/v3/oauth/token/generate").body("application/json", huge).send().await;
-    assert_v3_error(&response, StatusCode::PAYLOAD_TOO_LARGE, 413);
+    assert_token_error(&response, StatusCode::PAYLOAD_TOO_LARGE, 413);
 }
 
 #[tokio::test]
