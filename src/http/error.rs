@@ -27,6 +27,9 @@ pub enum Family {
     V2,
     /// `/v3/...`: `{"data":null,"errors":[{"code","message"}],"warnings":null}`
     V3,
+    /// `/v3/oauth/...`: `{"data":null,"errors":[{"code","message"}]}`, without `warnings` in
+    /// errors (320001 as the authorization document prints it) as in its success body.
+    OAuth,
     /// `/das/...`, `/__admin/...` and anything else: a Spring-style error object.
     Plain,
 }
@@ -35,6 +38,8 @@ impl Family {
     pub fn of_path(path: &str) -> Family {
         if path.starts_with("/v2/") || path.starts_with("/v2.1/") || path == "/v2" || path == "/v2.1" {
             Family::V2
+        } else if path.starts_with("/v3/oauth/") {
+            Family::OAuth
         } else if path.starts_with("/v3/") || path == "/v3" {
             Family::V3
         } else {
@@ -176,6 +181,10 @@ impl ApiError {
                 "data": null,
                 "errors": [{"code": code.number, "message": self.message}],
                 "warnings": null,
+            }),
+            Family::OAuth => json!({
+                "data": null,
+                "errors": [{"code": code.number, "message": self.message}],
             }),
             Family::Plain => {
                 let mut body = json!({

@@ -2,13 +2,12 @@
 
 use axum::http::StatusCode;
 use serde_json::json;
-use sqlx::PgPool;
 
 use crate::helpers::*;
 
-#[sqlx::test]
-async fn health_and_ready_need_no_credentials(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn health_and_ready_need_no_credentials() {
+    let app = TestApp::new().await;
     let health = app.get("/__admin/health").send().await;
     assert_eq!((health.status, health.json()), (StatusCode::OK, json!({"status": "UP"})));
     let ready = app.get("/__admin/ready").send().await;
@@ -19,19 +18,18 @@ async fn health_and_ready_need_no_credentials(pool: PgPool) {
     );
 }
 
-#[sqlx::test]
-async fn not_ready_until_a_bundle_is_loaded(pool: PgPool) {
-    let state = capillary_emulator::AppState::new(pool, Default::default()).await.unwrap();
-    let router = capillary_emulator::app(state);
-    let response = TestRequest::on(router, axum::http::Method::GET, "/__admin/ready").send().await;
+#[tokio::test]
+async fn not_ready_until_a_bundle_is_loaded() {
+    let app = TestApp::empty(Default::default()).await;
+    let response = app.get("/__admin/ready").send().await;
     assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
     let body = response.json();
     assert!(body["message"].as_str().unwrap().contains("no fixture bundle"), "{body}");
 }
 
-#[sqlx::test]
-async fn everything_else_under_admin_needs_the_token(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn everything_else_under_admin_needs_the_token() {
+    let app = TestApp::new().await;
     for (method, path) in
         [("POST", "/__admin/reset"), ("GET", "/__admin/fixtures"), ("POST", "/__admin/fixtures"), ("GET", "/__admin/unknown")]
     {
@@ -49,9 +47,9 @@ fn without_token_method(path: &str) -> axum::http::Method {
     if path == "/__admin/reset" { axum::http::Method::POST } else { axum::http::Method::GET }
 }
 
-#[sqlx::test]
-async fn reset_restores_the_loaded_fixtures(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn reset_restores_the_loaded_fixtures() {
+    let app = TestApp::new().await;
     let before = app.get("/__admin/fixtures").admin().send().await.json();
     sqlx::query("UPDATE orgs SET name = 'Changed' WHERE org_id = 50406").execute(&app.pool).await.unwrap();
     sqlx::query("DELETE FROM oauth_clients WHERE client_key = 'demo-key'").execute(&app.pool).await.unwrap();
@@ -68,9 +66,9 @@ async fn reset_restores_the_loaded_fixtures(pool: PgPool) {
     app.oauth_token("demo-key", "demo-secret").await;
 }
 
-#[sqlx::test]
-async fn importing_a_bundle_replaces_the_data_and_becomes_what_reset_restores(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn importing_a_bundle_replaces_the_data_and_becomes_what_reset_restores() {
+    let app = TestApp::new().await;
     let bundle = json!({
         "orgs": [{"org_id": 1, "name": "Tiny", "time_zone": "UTC"}],
         "tills": [{"till_id": 10, "org_id": 1, "code": "tiny.till", "password_md5": md5_hex("pw")}],
@@ -86,9 +84,9 @@ async fn importing_a_bundle_replaces_the_data_and_becomes_what_reset_restores(po
     assert_eq!(app.get("/__admin/whoami").basic("tiny.till", "pw").send().await.json()["orgId"], 1);
 }
 
-#[sqlx::test]
-async fn a_bad_import_changes_nothing_and_names_the_record_and_field(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn a_bad_import_changes_nothing_and_names_the_record_and_field() {
+    let app = TestApp::new().await;
     let before = app.get("/__admin/fixtures").admin().send().await.json();
     let bundle = json!({"orgs": [{"org_id": 1, "name": "Ok"}, {"org_id": "one", "name": "Bad"}]});
     let response = app.post("/__admin/fixtures").admin().json(&bundle).send().await;

@@ -3,16 +3,15 @@
 use axum::http::StatusCode;
 use capillary_emulator::config::RuntimeConfig;
 use serde_json::json;
-use sqlx::PgPool;
 
-use crate::helpers::*;
+use crate::{helpers::*, strict_json::assert_same_values};
 
 /// Tells which org an API credential decides, through the same extractor every endpoint uses.
 const WHOAMI: &str = "/__admin/whoami";
 
-#[sqlx::test]
-async fn basic_auth_with_the_right_password_decides_the_org(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn basic_auth_with_the_right_password_decides_the_org() {
+    let app = TestApp::new().await;
     let response = app.get(WHOAMI).demo().send().await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text());
     assert_eq!(response.json(), json!({"orgId": 50406, "orgName": "Demo Org", "timeZone": "Asia/Kolkata"}));
@@ -21,42 +20,42 @@ async fn basic_auth_with_the_right_password_decides_the_org(pool: PgPool) {
     assert_eq!(other.json()["orgId"], 4000218);
 }
 
-#[sqlx::test]
-async fn basic_auth_with_a_wrong_password_or_unknown_till_is_401(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn basic_auth_with_a_wrong_password_or_unknown_till_is_401() {
+    let app = TestApp::new().await;
     for request in [app.get(WHOAMI).basic(DEMO_TILL, "wrong"), app.get(WHOAMI).basic("no.such.till", DEMO_PASSWORD)] {
         let response = request.send().await;
         assert_plain_error(&response, StatusCode::UNAUTHORIZED, None);
     }
 }
 
-#[sqlx::test]
-async fn basic_auth_with_the_plain_password_instead_of_its_md5_is_401(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn basic_auth_with_the_plain_password_instead_of_its_md5_is_401() {
+    let app = TestApp::new().await;
     let plain = format!("Basic {}", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "demo.till:demo123"));
     let response = app.get(WHOAMI).header("authorization", &plain).send().await;
     assert_eq!(response.status, StatusCode::UNAUTHORIZED);
 }
 
-#[sqlx::test]
-async fn a_malformed_authorization_header_is_401(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn a_malformed_authorization_header_is_401() {
+    let app = TestApp::new().await;
     for value in ["Basic !!!not-base64", "Bearer abc", "Basic ZGVtby50aWxs"] {
         let response = app.get(WHOAMI).header("authorization", value).send().await;
         assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{value}: {}", response.text());
     }
 }
 
-#[sqlx::test]
-async fn no_credential_is_401_in_each_familys_envelope(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn no_credential_is_401_in_each_familys_envelope() {
+    let app = TestApp::new().await;
     let response = app.get(WHOAMI).send().await;
     assert_plain_error(&response, StatusCode::UNAUTHORIZED, None);
 }
 
-#[sqlx::test]
-async fn oauth_token_is_issued_and_decides_the_org(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn oauth_token_is_issued_and_decides_the_org() {
+    let app = TestApp::new().await;
     let response = app.post("/v3/oauth/token/generate").json(&json!({"key": "demo-key", "secret": "demo-secret"})).send().await;
     assert_eq!(response.status, StatusCode::OK);
     let body = response.json();
@@ -74,33 +73,38 @@ async fn oauth_token_is_issued_and_decides_the_org(pool: PgPool) {
     assert_eq!(app.get(WHOAMI).oauth(&other).send().await.json()["orgId"], 4000218);
 }
 
-#[sqlx::test]
-async fn oauth_with_a_wrong_secret_or_key_is_320001(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn oauth_with_a_wrong_secret_or_key_is_320001() {
+    let app = TestApp::new().await;
     for body in [json!({"key": "demo-key", "secret": "nope"}), json!({"key": "nope", "secret": "demo-secret"})] {
         let response = app.post("/v3/oauth/token/generate").json(&body).send().await;
-        let message = assert_v3_error(&response, StatusCode::UNAUTHORIZED, 320001);
-        assert_eq!(message, "Invalid client key and secret");
+        // Exactly as capdocs-authorization-flows.md prints it (no warnings key).
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+        assert_same_values(
+            &response.json(),
+            &json!({"data": null, "errors": [{"code": 320001, "message": "Invalid client key and secret"}]}),
+        );
+        assert_token_error(&response, StatusCode::UNAUTHORIZED, 320001);
     }
 }
 
-#[sqlx::test]
-async fn oauth_without_key_or_with_a_bad_body_is_400_naming_it(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn oauth_without_key_or_with_a_bad_body_is_400_naming_it() {
+    let app = TestApp::new().await;
     let response = app.post("/v3/oauth/token/generate").json(&json!({"secret": "demo-secret"})).send().await;
-    let message = assert_v3_error(&response, StatusCode::BAD_REQUEST, 400);
+    let message = assert_token_error(&response, StatusCode::BAD_REQUEST, 400);
     assert!(message.contains("key"), "{message}");
 
     let response = app.post("/v3/oauth/token/generate").body("application/json", "{not json").send().await;
-    assert_v3_error(&response, StatusCode::BAD_REQUEST, 400);
+    assert_token_error(&response, StatusCode::BAD_REQUEST, 400);
 
     let response = app.post("/v3/oauth/token/generate").body("text/plain", "key=demo-key").send().await;
-    assert_v3_error(&response, StatusCode::UNSUPPORTED_MEDIA_TYPE, 415);
+    assert_token_error(&response, StatusCode::UNSUPPORTED_MEDIA_TYPE, 415);
 }
 
-#[sqlx::test]
-async fn a_forged_or_garbled_token_is_401(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn a_forged_or_garbled_token_is_401() {
+    let app = TestApp::new().await;
     let token = app.oauth_token("demo-key", "demo-secret").await;
     let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
     // Same header and signature, claims of another org: the signature no longer matches.
@@ -115,9 +119,9 @@ async fn a_forged_or_garbled_token_is_401(pool: PgPool) {
     }
 }
 
-#[sqlx::test]
-async fn an_expired_token_is_401_with_code_498(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn an_expired_token_is_401_with_code_498() {
+    let app = TestApp::new().await;
     sqlx::query("UPDATE oauth_clients SET ttl_seconds = 1 WHERE client_key = 'demo-key'").execute(&app.pool).await.unwrap();
     let token = app.oauth_token("demo-key", "demo-secret").await;
     assert_eq!(app.get(WHOAMI).oauth(&token).send().await.status, StatusCode::OK);
@@ -129,9 +133,9 @@ async fn an_expired_token_is_401_with_code_498(pool: PgPool) {
     assert!(message.starts_with("Token expired at ") && message.ends_with("+0530"), "{message}");
 }
 
-#[sqlx::test]
-async fn with_auth_off_requests_without_credentials_act_as_the_default_org(pool: PgPool) {
-    let app = TestApp::with_config(pool, RuntimeConfig { auth_enabled: false, ..RuntimeConfig::default() }).await;
+#[tokio::test]
+async fn with_auth_off_requests_without_credentials_act_as_the_default_org() {
+    let app = TestApp::with_config(RuntimeConfig { auth_enabled: false, ..RuntimeConfig::default() }).await;
     let response = app.get(WHOAMI).send().await;
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(response.json()["orgId"], 50406);

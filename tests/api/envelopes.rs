@@ -15,13 +15,12 @@ use capillary_emulator::{
 };
 use chrono::NaiveDate;
 use serde_json::{Value, json};
-use sqlx::PgPool;
 
 use crate::helpers::*;
 
-#[sqlx::test]
-async fn unknown_paths_are_404_in_each_familys_envelope(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn unknown_paths_are_404_in_each_familys_envelope() {
+    let app = TestApp::new().await;
     for path in ["/v2/pointsLedger/nope", "/v2.1/nope"] {
         let message = assert_v2_error(&app.get(path).demo().send().await, StatusCode::NOT_FOUND, 404);
         assert!(message.contains(path), "{message}");
@@ -34,19 +33,19 @@ async fn unknown_paths_are_404_in_each_familys_envelope(pool: PgPool) {
     assert_plain_error(&app.get("/").send().await, StatusCode::NOT_FOUND, None);
 }
 
-#[sqlx::test]
-async fn wrong_methods_are_405_in_the_familys_envelope(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    let message = assert_v3_error(&app.get("/v3/oauth/token/generate").send().await, StatusCode::METHOD_NOT_ALLOWED, 405);
+#[tokio::test]
+async fn wrong_methods_are_405_in_the_familys_envelope() {
+    let app = TestApp::new().await;
+    let message = assert_token_error(&app.get("/v3/oauth/token/generate").send().await, StatusCode::METHOD_NOT_ALLOWED, 405);
     assert!(message.contains("GET") && message.contains("/v3/oauth/token/generate"), "{message}");
     let body =
         assert_plain_error(&app.request(axum::http::Method::DELETE, "/__admin/health").send().await, StatusCode::METHOD_NOT_ALLOWED, None);
     assert_eq!(body["code"], 405);
 }
 
-#[sqlx::test]
-async fn a_database_that_is_gone_is_503_not_a_hang(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn a_database_that_is_gone_is_503_not_a_hang() {
+    let app = TestApp::new().await;
     app.pool.close().await;
     let response = app.get("/__admin/whoami").demo().send().await;
     let body = assert_plain_error(&response, StatusCode::SERVICE_UNAVAILABLE, None);
@@ -54,26 +53,26 @@ async fn a_database_that_is_gone_is_503_not_a_hang(pool: PgPool) {
     assert!(!body["message"].as_str().unwrap().contains("pool"), "the cause stays in the log: {body}");
 }
 
-#[sqlx::test]
-async fn an_oversized_body_is_413_in_the_envelope(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn an_oversized_body_is_413_in_the_envelope() {
+    let app = TestApp::new().await;
     let huge = format!("{{\"key\":\"{}\",\"secret\":\"x\"}}", "k".repeat(2 * 1024 * 1024));
     let response = app.post("/v3/oauth/token/generate").body("application/json", huge).send().await;
-    assert_v3_error(&response, StatusCode::PAYLOAD_TOO_LARGE, 413);
+    assert_token_error(&response, StatusCode::PAYLOAD_TOO_LARGE, 413);
 }
 
-#[sqlx::test]
-async fn responses_carry_a_request_id_generated_or_echoed(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn responses_carry_a_request_id_generated_or_echoed() {
+    let app = TestApp::new().await;
     let generated = app.get("/__admin/health").send().await;
     assert_eq!(generated.header("x-request-id").map(str::len), Some(36), "a UUID");
     let echoed = app.get("/__admin/health").header("x-request-id", "trace-me-42").send().await;
     assert_eq!(echoed.header("x-request-id"), Some("trace-me-42"));
 }
 
-#[sqlx::test]
-async fn cors_allows_browsers_with_credentials(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn cors_allows_browsers_with_credentials() {
+    let app = TestApp::new().await;
     let preflight = app
         .request(axum::http::Method::OPTIONS, "/v3/oauth/token/generate")
         .header("origin", "http://localhost:3000")
@@ -88,19 +87,19 @@ async fn cors_allows_browsers_with_credentials(pool: PgPool) {
     assert!(allowed.contains("x-cap-api-oauth-token"), "{allowed}");
 }
 
-#[sqlx::test]
-async fn configured_cors_origins_are_the_only_ones_allowed(pool: PgPool) {
+#[tokio::test]
+async fn configured_cors_origins_are_the_only_ones_allowed() {
     let config = RuntimeConfig { cors_origins: vec!["http://app.example".to_owned()], ..RuntimeConfig::default() };
-    let app = TestApp::with_config(pool, config).await;
+    let app = TestApp::with_config(config).await;
     let allowed = app.get("/__admin/health").header("origin", "http://app.example").send().await;
     assert_eq!(allowed.header("access-control-allow-origin"), Some("http://app.example"));
     let refused = app.get("/__admin/health").header("origin", "http://evil.example").send().await;
     assert_eq!(refused.header("access-control-allow-origin"), None);
 }
 
-#[sqlx::test]
-async fn gzip_is_used_when_the_client_accepts_it(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn gzip_is_used_when_the_client_accepts_it() {
+    let app = TestApp::new().await;
     let response = app.get("/__admin/fixtures").admin().header("accept-encoding", "gzip").send().await;
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(response.header("content-encoding"), Some("gzip"));
@@ -208,11 +207,11 @@ async fn a_nul_character_in_a_parameter_is_400_naming_it() {
     assert!(body["message"].as_str().unwrap().contains("NUL"), "{body}");
 }
 
-#[sqlx::test]
-async fn a_nul_character_in_a_json_body_is_400_not_500(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn a_nul_character_in_a_json_body_is_400_not_500() {
+    let app = TestApp::new().await;
     let response = app.post("/v3/oauth/token/generate").json(&json!({"key": "demo\u{0}key", "secret": "x"})).send().await;
-    let message = assert_v3_error(&response, StatusCode::BAD_REQUEST, 400);
+    let message = assert_token_error(&response, StatusCode::BAD_REQUEST, 400);
     assert!(message.contains("NUL"), "{message}");
 }
 

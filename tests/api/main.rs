@@ -1,7 +1,9 @@
 //! Integration tests over HTTP against a real PostgreSQL, one fresh database per test.
 //! One test binary with a module per area keeps linking cheap.
 
+mod harness;
 mod helpers;
+mod strict_json;
 
 mod admin;
 mod auth;
@@ -10,6 +12,7 @@ mod embedded;
 mod envelopes;
 mod explode;
 mod fixtures;
+mod samples;
 mod sequences;
 mod target_groups;
 mod universe;

@@ -3,7 +3,6 @@
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use sqlx::PgPool;
 
 use crate::helpers::*;
 
@@ -11,9 +10,9 @@ fn customer_ids(export: &Value) -> Vec<i64> {
     export["customers"].as_array().expect("customers").iter().map(|customer| customer["customer_id"].as_i64().unwrap()).collect()
 }
 
-#[sqlx::test]
-async fn a_record_without_an_id_gets_the_next_one_past_the_bundles_highest(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn a_record_without_an_id_gets_the_next_one_past_the_bundles_highest() {
+    let app = TestApp::new().await;
     let bundle = json!({
         "orgs": [{"org_id": 1, "name": "Tiny", "time_zone": "UTC"}],
         "customers": [
@@ -30,9 +29,9 @@ async fn a_record_without_an_id_gets_the_next_one_past_the_bundles_highest(pool:
     assert_eq!(unnumbered["first_name"], "Unnumbered");
 }
 
-#[sqlx::test]
-async fn the_default_bundle_leaves_every_sequence_past_its_ids(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn the_default_bundle_leaves_every_sequence_past_its_ids() {
+    let app = TestApp::new().await;
     let identities: Vec<(String, String)> = sqlx::query_as(
         "SELECT table_name::text, column_name::text FROM information_schema.columns
          WHERE table_schema = current_schema() AND is_identity = 'YES' ORDER BY table_name",

@@ -5,7 +5,6 @@
 use axum::http::StatusCode;
 use chrono::DateTime;
 use serde_json::Value;
-use sqlx::PgPool;
 
 use crate::helpers::*;
 
@@ -128,14 +127,14 @@ async fn assert_one_fact_everywhere(app: &TestApp, customer: i64) {
     }
 }
 
-#[sqlx::test]
-async fn the_documents_das_customer_tells_one_story(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn the_documents_das_customer_tells_one_story() {
+    let app = TestApp::new().await;
     assert_one_fact_everywhere(&app, 387970841).await;
 }
 
-#[sqlx::test]
-async fn the_target_groups_demo_customer_tells_one_story(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+#[tokio::test]
+async fn the_target_groups_demo_customer_tells_one_story() {
+    let app = TestApp::new().await;
     assert_one_fact_everywhere(&app, 39000002).await;
 }

@@ -1,0 +1,284 @@
+//! One fresh database per test, copied from a template built once per test run.
+//!
+//! The first test of a process builds (or finds) two template databases on the server at
+//! `DATABASE_URL`: `emutpl_<hash>_f`, migrated with the default bundle loaded, and `emutpl_<hash>_e`,
+//! only migrated. `<hash>` covers the migrations, `fixtures/default` and the test binary itself (so
+//! a change to the loader's code builds a new template). Each test then gets
+//! `CREATE DATABASE emutest_<host>_<pid>_<n> TEMPLATE emutpl_<hash>_<kind>`, dropped when its
+//! [`TestDb`] is dropped (also when the test panics).
+//!
+//! Several test processes may share one server (a developer's runs, CI, another checkout):
+//! - template builds and clean-ups are serialised by a session advisory lock ([`BUILD_LOCK`]);
+//! - a process holds a shared advisory lock keyed by its template's hash for its whole life, on a
+//!   connection of its own, so a template is dropped only when no live process uses it;
+//! - a test database left behind by a process that died (`emutest_<host>_<pid>_…` of this host
+//!   whose pid is gone) is dropped by the next run; another live process's databases are never
+//!   touched, and databases not named by this harness never are.
+
+use std::{
+    collections::BTreeMap,
+    path::Path,
+    str::FromStr,
+    sync::{
+        OnceLock,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+
+use capillary_emulator::{
+    db::MIGRATOR,
+    fixtures::{self, Bundle},
+};
+use md5::{Digest, Md5};
+use sqlx::{
+    ConnectOptions, Connection, PgConnection, PgPool,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
+
+/// Serialises template builds and clean-ups across processes (an arbitrary constant).
+const BUILD_LOCK: i64 = 0x00ca_9e3a_1a70_7e57;
+const TEMPLATE_PREFIX: &str = "emutpl_";
+const TEST_PREFIX: &str = "emutest_";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Template {
+    /// Migrated, with `fixtures/default` loaded.
+    Fixtures,
+    /// Migrated, no data.
+    Empty,
+}
+
+impl Template {
+    fn suffix(self) -> &'static str {
+        match self {
+            Template::Fixtures => "f",
+            Template::Empty => "e",
+        }
+    }
+}
+
+/// What the process-wide setup found out.
+struct Setup {
+    admin: PgConnectOptions,
+    hash: String,
+    host: String,
+}
+
+static SETUP: OnceLock<Setup> = OnceLock::new();
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+fn setup() -> &'static Setup {
+    SETUP.get_or_init(|| {
+        let url = std::env::var("DATABASE_URL").expect("DATABASE_URL must name a PostgreSQL server (bash scripts/test sets it)");
+        let admin = PgConnectOptions::from_str(&url).expect("DATABASE_URL is a PostgreSQL URL");
+        let setup = Setup { admin, hash: sources_hash(), host: host_id() };
+        // The setup runs on a thread of its own whose runtime outlives every test's runtime: its
+        // connection holds this process's shared lock on the template until the process exits.
+        let (ready, done) = std::sync::mpsc::channel();
+        let (admin, hash, host) = (setup.admin.clone(), setup.hash.clone(), setup.host.clone());
+        std::thread::Builder::new()
+            .name("test-db-templates".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                runtime.block_on(async move {
+                    let result = prepare(&admin, &hash, &host).await;
+                    match result {
+                        Ok(holder) => {
+                            ready.send(Ok(())).unwrap();
+                            // Keep the lock-holding connection open until the process exits.
+                            let _holder = holder;
+                            std::future::pending::<()>().await;
+                        }
+                        Err(error) => ready.send(Err(format!("{error:#}"))).unwrap(),
+                    }
+                });
+            })
+            .unwrap();
+        done.recv().unwrap().unwrap_or_else(|error| panic!("cannot prepare the template databases: {error}"));
+        setup
+    })
+}
+
+/// Builds the templates if missing and cleans up what dead runs left; returns the connection that
+/// holds this process's shared lock on its template.
+async fn prepare(admin: &PgConnectOptions, hash: &str, host: &str) -> anyhow::Result<PgConnection> {
+    let mut conn = admin.connect().await?;
+    sqlx::query("SELECT pg_advisory_lock($1)").bind(BUILD_LOCK).execute(&mut conn).await?;
+    sqlx::query("SELECT pg_advisory_lock_shared($1)").bind(lock_key(hash)).execute(&mut conn).await?;
+    let result = async {
+        clean_up(&mut conn, hash, host).await?;
+        for template in [Template::Empty, Template::Fixtures] {
+            build_template(admin, &mut conn, hash, template).await?;
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    sqlx::query("SELECT pg_advisory_unlock($1)").bind(BUILD_LOCK).execute(&mut conn).await?;
+    result?;
+    Ok(conn)
+}
+
+async fn database_names(conn: &mut PgConnection, prefix: &str) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE starts_with(datname, $1) ORDER BY datname")
+        .bind(prefix)
+        .fetch_all(conn)
+        .await
+}
+
+/// Drops the test databases of dead processes of this host, and the templates no live process uses.
+async fn clean_up(conn: &mut PgConnection, hash: &str, host: &str) -> anyhow::Result<()> {
+    for name in database_names(conn, TEST_PREFIX).await? {
+        let mut parts = name[TEST_PREFIX.len()..].split('_');
+        let (Some(their_host), Some(pid)) = (parts.next(), parts.next().and_then(|pid| pid.parse::<i32>().ok())) else { continue };
+        if their_host == host && !process_alive(pid) {
+            drop_database(conn, &name).await?;
+        }
+    }
+    let mut templates: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for name in database_names(conn, TEMPLATE_PREFIX).await? {
+        let their_hash = name[TEMPLATE_PREFIX.len()..].split('_').next().unwrap_or_default().to_owned();
+        templates.entry(their_hash).or_default().push(name);
+    }
+    for (their_hash, names) in templates {
+        if their_hash == hash {
+            // A build this process's template kind never finished (its builder died): start over.
+            for name in names.iter().filter(|name| name.ends_with("_build")) {
+                drop_database(conn, name).await?;
+            }
+            continue;
+        }
+        let unused: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(lock_key(&their_hash)).fetch_one(&mut *conn).await?;
+        if unused {
+            for name in &names {
+                drop_database(conn, name).await?;
+            }
+            sqlx::query("SELECT pg_advisory_unlock($1)").bind(lock_key(&their_hash)).execute(&mut *conn).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn build_template(admin: &PgConnectOptions, conn: &mut PgConnection, hash: &str, template: Template) -> anyhow::Result<()> {
+    let name = template_name(hash, template);
+    if !database_names(conn, &name).await?.contains(&name) {
+        let building = format!("{name}_build");
+        drop_database(conn, &building).await?;
+        // From template0, which no session can be connected to (template1 may be).
+        execute(conn, format!("CREATE DATABASE {} TEMPLATE template0", quoted(&building))).await?;
+        let pool = PgPoolOptions::new().max_connections(2).connect_with(admin.clone().database(&building)).await?;
+        MIGRATOR.run(&pool).await?;
+        if template == Template::Fixtures {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/default");
+            fixtures::load(&pool, &Bundle::read_dir(&dir)?, "fixtures/default").await?;
+        }
+        pool.close().await;
+        // Renamed only once complete, so a template that exists is whole.
+        execute(conn, format!("ALTER DATABASE {} RENAME TO {}", quoted(&building), quoted(&name))).await?;
+    }
+    Ok(())
+}
+
+fn template_name(hash: &str, template: Template) -> String {
+    format!("{TEMPLATE_PREFIX}{hash}_{}", template.suffix())
+}
+
+async fn drop_database(conn: &mut PgConnection, name: &str) -> sqlx::Result<()> {
+    execute(conn, format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quoted(name))).await
+}
+
+async fn execute(conn: &mut PgConnection, statement: String) -> sqlx::Result<()> {
+    sqlx::query(sqlx::AssertSqlSafe(statement)).execute(conn).await.map(drop)
+}
+
+fn quoted(identifier: &str) -> String {
+    format!("\"{}\"", identifier.replace('"', "\"\""))
+}
+
+/// Whether a process of this host is alive (a process we may not signal is alive too).
+fn process_alive(pid: i32) -> bool {
+    !matches!(nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None), Err(nix::errno::Errno::ESRCH))
+}
+
+fn lock_key(hash: &str) -> i64 {
+    i64::from_str_radix(&hash[..15], 16).expect("hex hash")
+}
+
+/// A digest of what a template is made from: the migrations, the default bundle and this test
+/// binary (whose build changes with the crate's code, such as the bundle loader).
+fn sources_hash() -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut digest = Md5::new();
+    for dir in ["migrations", "fixtures/default"] {
+        let mut paths: Vec<_> = std::fs::read_dir(root.join(dir)).unwrap().map(|entry| entry.unwrap().path()).collect();
+        paths.sort();
+        for path in paths {
+            digest.update(path.file_name().unwrap().as_encoded_bytes());
+            digest.update(std::fs::read(&path).unwrap());
+        }
+    }
+    let exe = std::env::current_exe().unwrap();
+    let metadata = std::fs::metadata(&exe).unwrap();
+    digest.update(format!("{} {} {:?}", exe.display(), metadata.len(), metadata.modified().ok()));
+    digest.finalize().iter().take(8).map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// A short, stable name for this host, so that only this host's processes are judged dead or alive.
+fn host_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    Md5::digest(host.trim().as_bytes()).iter().take(3).map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// A fresh database of its own for one test, dropped when this value is.
+pub struct TestDb {
+    pub pool: PgPool,
+    name: String,
+}
+
+impl TestDb {
+    pub async fn new(template: Template) -> TestDb {
+        let setup = setup();
+        let name = format!("{TEST_PREFIX}{}_{}_{}", setup.host, std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let mut conn = setup.admin.connect().await.expect("connect to DATABASE_URL");
+        let statement = format!("CREATE DATABASE {} TEMPLATE {}", quoted(&name), quoted(&template_name(&setup.hash, template)));
+        execute(&mut conn, statement).await.unwrap_or_else(|error| panic!("create {name}: {error}"));
+        conn.close().await.ok();
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(setup.admin.clone().database(&name))
+            .await
+            .unwrap_or_else(|error| panic!("connect to {name}: {error}"));
+        TestDb { pool, name }
+    }
+
+    /// Migrated, with the default bundle loaded.
+    pub async fn with_fixtures() -> TestDb {
+        TestDb::new(Template::Fixtures).await
+    }
+
+    /// Migrated, no data.
+    pub async fn empty() -> TestDb {
+        TestDb::new(Template::Empty).await
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        // The test's runtime may be shutting down (or unwinding a panic): drop the database from a
+        // thread with a runtime of its own, and wait for it.
+        let (admin, name) = (setup().admin.clone(), self.name.clone());
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async move {
+                let mut conn = admin.connect().await?;
+                drop_database(&mut conn, &name).await?;
+                conn.close().await
+            })
+        })
+        .join();
+        if let Ok(Err(error)) = dropped {
+            eprintln!("could not drop the test database {}: {error} (the next run drops it)", self.name);
+        }
+    }
+}
