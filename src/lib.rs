@@ -1,7 +1,7 @@
 //! A local, stateful emulator of Capillary's loyalty APIs. The README's code map says which folder
 //! holds what.
 
-use std::future::Future;
+use std::{future::Future, time::Duration};
 
 use axum::Router;
 use tokio::net::TcpListener;
@@ -24,10 +24,24 @@ pub fn app(state: AppState) -> Router {
         .fallback(endpoints::not_found)
         .method_not_allowed_fallback(endpoints::method_not_allowed)
         .with_state(state);
-    http::with_middleware(routes, &config)
+    // `/t/{tenant}/…` must become `/…` before the routes are matched, so it wraps the router.
+    let tenant_prefix = axum::middleware::map_request(http::tenant::strip_tenant_prefix);
+    Router::new().fallback_service(tower::Layer::layer(&tenant_prefix, http::with_middleware(routes, &config)))
 }
 
+/// How often a process reads the control plane again even if no change was announced.
+const CONTROL_PLANE_RESYNC: Duration = Duration::from_secs(5);
+
 /// Serves `state` on `listener` until `shutdown` completes, then lets in-flight requests finish.
+/// Meanwhile it follows control-plane changes made by any process and removes idle tenants.
 pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    let follower = tokio::spawn(platform::tenants::listen_for_changes(state.db.clone(), state.tenants.clone(), CONTROL_PLANE_RESYNC));
+    let sweeper =
+        state.config.tenant_ttl.map(|ttl| tokio::spawn(platform::tenants::remove_idle(state.db.clone(), state.tenants.clone(), ttl)));
+    let served = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await;
+    follower.abort();
+    if let Some(sweeper) = sweeper {
+        sweeper.abort();
+    }
+    served
 }

@@ -35,7 +35,7 @@ async fn main() -> ExitCode {
         }
         Command::Fixtures(FixturesCommand::Export { dir }) => {
             with_database(&cli.settings, |pool| async move {
-                fixtures::export(&pool).await?.write_dir(&dir)?;
+                fixtures::export(&pool, "public").await?.write_dir(&dir)?;
                 println!("exported the universe to {}", dir.display());
                 Ok(())
             })
@@ -80,7 +80,7 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
 
 /// Loads the configured bundle into a database that has none yet.
 async fn load_startup_fixtures(settings: &Settings, db: &Database) -> anyhow::Result<()> {
-    if store::meta::loaded_bundle(&db.pool).await?.is_some() || !store::meta::universe_is_empty(&db.pool).await? {
+    if store::meta::default_bundle_source(&db.pool).await?.is_some() || !store::meta::default_universe_is_empty(&db.pool).await? {
         return Ok(());
     }
     let (bundle, source) = match settings.startup_fixtures() {

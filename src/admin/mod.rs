@@ -1,39 +1,64 @@
 //! The control plane under `/__admin/`: health and readiness without credentials; everything else
 //! needs `Authorization: Bearer <EMULATOR_ADMIN_TOKEN>`.
 
+use std::sync::Arc;
+
 use axum::{
     Json, Router,
-    extract::{DefaultBodyLimit, FromRequestParts, State},
+    extract::{FromRequestParts, RawPathParams, State},
     http::{HeaderMap, header, request::Parts},
-    routing::{get, post},
+    routing::get,
 };
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::{
     http::{
-        auth::CallerOrg,
+        auth::Caller,
         error::{ApiError, ApiResult, codes},
-        extract::ApiJson,
+        tenant::{find_tenant, selected_tenant_id},
     },
-    platform::{
-        db,
-        fixtures::{self, Bundle, FixtureError, LoadSummary},
-        state::AppState,
-    },
+    platform::{db, state::AppState, tenants::Tenant},
     store,
 };
 
-/// Bundles are larger than API requests.
-const BUNDLE_BODY_LIMIT: usize = 64 * 1024 * 1024;
+mod clock;
+mod tenants;
+mod universe;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/__admin/health", get(health))
         .route("/__admin/ready", get(ready))
         .route("/__admin/whoami", get(whoami))
-        .route("/__admin/reset", post(reset))
-        .route("/__admin/fixtures", get(export_fixtures).post(import_fixtures).layer(DefaultBodyLimit::max(BUNDLE_BODY_LIMIT)))
+        .merge(tenants::routes())
+        // The selected tenant's (default, or by /t/{tenant}/ or X-Emulator-Tenant), and any
+        // tenant's by id: the same shapes.
+        .nest("/__admin", tenant_routes())
+        .nest("/__admin/tenants/{tenant}", tenant_routes())
+}
+
+/// What the control plane does within one tenant.
+fn tenant_routes() -> Router<AppState> {
+    Router::new().merge(universe::routes()).merge(clock::routes())
+}
+
+/// The tenant a control-plane request is about: the one its path names
+/// (`/__admin/tenants/{tenant}/…`), else the one the request selects.
+pub struct AdminTenant(pub Arc<Tenant>);
+
+impl FromRequestParts<AppState> for AdminTenant {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<AdminTenant> {
+        AdminAuth::check(&parts.headers, state)?;
+        let params =
+            RawPathParams::from_request_parts(parts, state).await.map_err(|rejection| ApiError::internal(rejection.body_text()))?;
+        let id = match params.iter().find(|(name, _)| *name == "tenant") {
+            Some((_, id)) => id.to_owned(),
+            None => selected_tenant_id(parts)?,
+        };
+        find_tenant(state, &id).map(AdminTenant)
+    }
 }
 
 /// Proof that the request carries the admin bearer token; protected handlers take it first.
@@ -73,15 +98,16 @@ async fn health() -> Json<Health> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Caller {
+struct Whoami {
+    tenant: String,
     org_id: i64,
     org_name: String,
     time_zone: String,
 }
 
 /// Which org an API credential (Basic or OAuth, not the admin token) decides.
-async fn whoami(CallerOrg(org): CallerOrg) -> Json<Caller> {
-    Json(Caller { org_id: org.org_id, org_name: org.name, time_zone: org.time_zone.name().to_owned() })
+async fn whoami(Caller { tenant, org, .. }: Caller) -> Json<Whoami> {
+    Json(Whoami { tenant: tenant.id.clone(), org_id: org.org_id, org_name: org.name, time_zone: org.time_zone.name().to_owned() })
 }
 
 #[derive(Serialize)]
@@ -99,50 +125,8 @@ async fn ready(State(state): State<AppState>) -> ApiResult<Json<Readiness>> {
     if applied != expected {
         return Err(ApiError::new(codes::UNAVAILABLE, format!("Not ready: migrations applied {applied:?}, expected {expected:?}")));
     }
-    let Some((source, _)) = store::meta::loaded_bundle(&state.db).await? else {
+    let Some(source) = store::meta::default_bundle_source(&state.db).await? else {
         return Err(ApiError::new(codes::UNAVAILABLE, "Not ready: no fixture bundle is loaded"));
     };
     Ok(Json(Readiness { status: "READY", database: "UP", migrations: applied.len(), fixtures: source }))
-}
-
-#[derive(Serialize)]
-struct Loaded {
-    status: &'static str,
-    source: String,
-    records: usize,
-    clock: Option<String>,
-}
-
-async fn reset(_: AdminAuth, State(state): State<AppState>) -> ApiResult<Json<Loaded>> {
-    let (source, summary) = fixtures::reset(&state.db)
-        .await
-        .map_err(fixture_error)?
-        .ok_or_else(|| ApiError::new(codes::BAD_PARAMETER, "No bundle has been loaded, so there is nothing to reset to"))?;
-    Ok(Json(loaded(&state, "RESET", source, summary)))
-}
-
-async fn export_fixtures(_: AdminAuth, State(state): State<AppState>) -> ApiResult<Json<Value>> {
-    let bundle = fixtures::export(&state.db).await.map_err(fixture_error)?;
-    Ok(Json(bundle.merged()))
-}
-
-/// Replaces all data with the bundle in the body (one object of entity arrays) and makes it the
-/// bundle that reset restores.
-async fn import_fixtures(_: AdminAuth, State(state): State<AppState>, ApiJson(body): ApiJson<Value>) -> ApiResult<Json<Loaded>> {
-    let source = "control-plane import";
-    let bundle = Bundle::from_object("request body", body).map_err(fixture_error)?;
-    let summary = fixtures::load(&state.db, &bundle, source).await.map_err(fixture_error)?;
-    Ok(Json(loaded(&state, "LOADED", source.to_owned(), summary)))
-}
-
-fn loaded(state: &AppState, status: &'static str, source: String, summary: LoadSummary) -> Loaded {
-    state.clock.set_bundle_instant(summary.clock);
-    Loaded { status, source, records: summary.records, clock: summary.clock.map(|clock| clock.to_rfc3339()) }
-}
-
-fn fixture_error(error: FixtureError) -> ApiError {
-    match error {
-        FixtureError::Database(error) => ApiError::from(error),
-        other => ApiError::new(codes::BAD_PARAMETER, other.to_string()),
-    }
 }

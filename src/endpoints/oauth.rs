@@ -2,11 +2,13 @@
 
 use axum::{Json, Router, extract::State, http::StatusCode, routing::post};
 use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
 
 use crate::{
     http::{
         error::{ApiError, ApiResult, ErrorCode},
         extract::ApiJson,
+        tenant::TenantDb,
     },
     platform::state::AppState,
     store::{self, orgs::OAuthClient},
@@ -39,20 +41,24 @@ struct TokenResponse {
     errors: Option<()>,
 }
 
-async fn generate_token(State(state): State<AppState>, ApiJson(request): ApiJson<TokenRequest>) -> ApiResult<Json<TokenResponse>> {
+async fn generate_token(
+    State(state): State<AppState>,
+    TenantDb { tenant, mut db }: TenantDb,
+    ApiJson(request): ApiJson<TokenRequest>,
+) -> ApiResult<Json<TokenResponse>> {
     let key = request.key.filter(|key| !key.is_empty()).ok_or_else(|| ApiError::bad_parameter("key", "Field 'key' is required"))?;
     let secret = request
         .secret
         .filter(|secret| !secret.is_empty())
         .ok_or_else(|| ApiError::bad_parameter("secret", "Field 'secret' is required"))?;
-    let client = authenticate_client(&state, &key, &secret).await?;
-    let access_token = state.tokens.issue(&client.client_key, client.org_id, client.ttl_seconds).map_err(ApiError::internal)?;
+    let client = authenticate_client(&mut db, &key, &secret).await?;
+    let access_token = state.tokens.issue(&tenant.id, &client.client_key, client.org_id, client.ttl_seconds).map_err(ApiError::internal)?;
     Ok(Json(TokenResponse { data: AccessToken { access_token, ttl_seconds: client.ttl_seconds }, errors: None }))
 }
 
 /// The client whose key and secret these are.
-async fn authenticate_client(state: &AppState, key: &str, secret: &str) -> ApiResult<OAuthClient> {
-    match store::orgs::active_oauth_client(&state.db, key).await? {
+async fn authenticate_client(db: &mut PgConnection, key: &str, secret: &str) -> ApiResult<OAuthClient> {
+    match store::orgs::active_oauth_client(db, key).await? {
         Some(client) if client.client_secret == secret => Ok(client),
         _ => Err(ApiError::of(INVALID_CLIENT_CREDENTIALS)),
     }

@@ -1,19 +1,25 @@
 //! Who is calling: Basic auth as Capillary does it (`base64(tillCode:md5hex(password))`) or an
 //! OAuth token in `X-CAP-API-OAUTH-TOKEN`. The credential decides the caller's org.
 
-use axum::http::StatusCode;
+use std::sync::Arc;
+
 use axum::{
     extract::FromRequestParts,
-    http::{HeaderMap, header, request::Parts},
+    http::{HeaderMap, StatusCode, header, request::Parts},
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono_tz::Tz;
+use sqlx::{PgConnection, Postgres, pool::PoolConnection};
 
 use crate::{
-    http::error::{ApiError, ApiResult, ErrorCode},
+    http::{
+        error::{ApiError, ApiResult, ErrorCode},
+        tenant::TenantDb,
+    },
     model::{Org, time},
     platform::{
         state::AppState,
+        tenants::Tenant,
         tokens::{Claims, TokenError},
     },
     store,
@@ -21,32 +27,37 @@ use crate::{
 
 pub const OAUTH_TOKEN_HEADER: &str = "X-CAP-API-OAUTH-TOKEN";
 
-/// The org a request acts for, decided by its credential.
-#[derive(Debug, Clone)]
-pub struct CallerOrg(pub Org);
+/// Who is calling: the tenant the request is for, the org its credential decides there, and a
+/// connection to that tenant's universe for the handler's statements.
+pub struct Caller {
+    pub tenant: Arc<Tenant>,
+    pub org: Org,
+    pub db: PoolConnection<Postgres>,
+}
 
-impl FromRequestParts<AppState> for CallerOrg {
+impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     #[tracing::instrument(name = "auth", skip_all)]
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<CallerOrg> {
-        let decided = decide_org(&parts.headers, state).await;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Caller> {
+        let TenantDb { tenant, mut db } = TenantDb::from_request_parts(parts, state).await?;
+        let decided = decide_org(&parts.headers, state, &tenant, &mut db).await;
         if let Err(refused) = &decided {
             tracing::debug!(reason = %refused.message, "credential refused");
         }
-        decided.map(CallerOrg)
+        Ok(Caller { org: decided?, tenant, db })
     }
 }
 
-/// The org the request's credential decides, or why it decides none.
-async fn decide_org(headers: &HeaderMap, state: &AppState) -> ApiResult<Org> {
+/// The org the request's credential decides in the tenant, or why it decides none.
+async fn decide_org(headers: &HeaderMap, state: &AppState, tenant: &Tenant, db: &mut PgConnection) -> ApiResult<Org> {
     match Credential::from_headers(headers)? {
-        Some(Credential::Token(token)) => org_for_token(state, &token).await,
-        Some(Credential::Basic { till_code, password_md5 }) => store::orgs::org_for_till(&state.db, &till_code, &password_md5)
+        Some(Credential::Token(token)) => org_for_token(state, tenant, db, &token).await,
+        Some(Credential::Basic { till_code, password_md5 }) => store::orgs::org_for_till(db, &till_code, &password_md5)
             .await?
             .ok_or_else(|| ApiError::unauthorized("Invalid till code or password")),
         None if !state.config.auth_enabled => {
-            store::orgs::default_org(&state.db).await?.ok_or_else(|| ApiError::unauthorized("Auth is off but no org is loaded to act as"))
+            store::orgs::default_org(db).await?.ok_or_else(|| ApiError::unauthorized("Auth is off but no org is loaded to act as"))
         }
         None => Err(ApiError::unauthorized(format!(
             "Credentials required: Basic auth (till code and md5 of the password) or an {OAUTH_TOKEN_HEADER} header"
@@ -82,22 +93,23 @@ impl Credential {
 /// Token expired: Capillary's code 498, answered with HTTP 401.
 pub const TOKEN_EXPIRED: ErrorCode = ErrorCode::new(498, StatusCode::UNAUTHORIZED, "Token expired");
 
-async fn org_for_token(state: &AppState, token: &str) -> ApiResult<Org> {
+async fn org_for_token(state: &AppState, tenant: &Tenant, db: &mut PgConnection, token: &str) -> ApiResult<Org> {
     let claims = match state.tokens.verify(token) {
-        Ok(claims) => claims,
-        Err(TokenError::Expired(claims)) => return Err(expired_token_error(state, &claims).await),
+        Ok(claims) if claims.tenant == tenant.id => claims,
+        Ok(_) => return Err(ApiError::unauthorized("Invalid OAuth token: it was issued for another tenant")),
+        Err(TokenError::Expired(claims)) => return Err(expired_token_error(db, &claims).await),
         Err(TokenError::Invalid) => return Err(ApiError::unauthorized("Invalid OAuth token")),
     };
     // A token outlives neither its client nor the client's move to another org.
-    let client = store::orgs::active_oauth_client(&state.db, &claims.client_id).await?;
+    let client = store::orgs::active_oauth_client(&mut *db, &claims.client_id).await?;
     if client.is_none_or(|client| client.org_id != claims.org_id) {
         return Err(ApiError::unauthorized("Invalid OAuth token: its client no longer exists"));
     }
-    store::orgs::find_org(&state.db, claims.org_id).await?.ok_or_else(|| ApiError::unauthorized("Invalid OAuth token"))
+    store::orgs::find_org(db, claims.org_id).await?.ok_or_else(|| ApiError::unauthorized("Invalid OAuth token"))
 }
 
 /// "Token expired at 2019-12-02T12:31:15.000+0530", in the org's time zone as Capillary writes it.
-async fn expired_token_error(state: &AppState, claims: &Claims) -> ApiError {
-    let zone = store::orgs::find_org(&state.db, claims.org_id).await.ok().flatten().map_or(Tz::UTC, |org| org.time_zone);
+async fn expired_token_error(db: &mut PgConnection, claims: &Claims) -> ApiError {
+    let zone = store::orgs::find_org(db, claims.org_id).await.ok().flatten().map_or(Tz::UTC, |org| org.time_zone);
     ApiError::new(TOKEN_EXPIRED, format!("Token expired at {}", time::with_offset(claims.expires_at(), zone)))
 }

@@ -25,6 +25,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod pagination;
+pub mod tenant;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 

@@ -73,6 +73,9 @@ pub struct Settings {
     /// Freeze the emulator's clock at this instant (RFC 3339, e.g. 2024-06-20T12:30:00+05:30).
     #[arg(long, env = "EMULATOR_CLOCK", global = true)]
     pub clock: Option<DateTime<FixedOffset>>,
+    /// Remove tenants nobody has used for this long (e.g. 2h, P1D); unset: keep them.
+    #[arg(long, env = "EMULATOR_TENANT_TTL", value_parser = parse_ttl, global = true)]
+    pub tenant_ttl: Option<std::time::Duration>,
     /// Log filter.
     #[arg(long = "log", env = "RUST_LOG", default_value = "info", global = true)]
     pub log_filter: String,
@@ -87,6 +90,8 @@ impl Settings {
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             body_limit: self.body_limit,
             clock: self.clock.map(|instant| instant.with_timezone(&Utc)),
+            tenant_fixtures: self.startup_fixtures().cloned(),
+            tenant_ttl: self.tenant_ttl,
         }
     }
 
@@ -105,6 +110,9 @@ pub struct RuntimeConfig {
     pub request_timeout: Duration,
     pub body_limit: usize,
     pub clock: Option<DateTime<Utc>>,
+    /// The bundle a tenant created without one gets; `None`: an empty universe.
+    pub tenant_fixtures: Option<PathBuf>,
+    pub tenant_ttl: Option<Duration>,
 }
 
 impl Default for RuntimeConfig {
@@ -116,8 +124,15 @@ impl Default for RuntimeConfig {
             request_timeout: Duration::from_secs(30),
             body_limit: 1024 * 1024,
             clock: None,
+            tenant_fixtures: Some(PathBuf::from("fixtures/default")),
+            tenant_ttl: None,
         }
     }
+}
+
+fn parse_ttl(text: &str) -> Result<Duration, String> {
+    let ttl = crate::platform::clock::parse_duration(text)?;
+    ttl.to_std().ok().filter(|ttl| !ttl.is_zero()).ok_or_else(|| format!("'{text}' must be a positive duration"))
 }
 
 /// A setting that must not show up in logs: `Debug` prints it redacted.

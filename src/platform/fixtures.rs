@@ -159,37 +159,52 @@ impl Bundle {
     }
 }
 
-/// Replaces all data with `bundle` in one transaction and remembers it as the bundle to reset to.
-/// A bad bundle changes nothing.
+/// Replaces all data of the default tenant with `bundle`; see [`load_into`].
 pub async fn load(db: &PgPool, bundle: &Bundle, source: &str) -> Result<LoadSummary, FixtureError> {
-    let clock = bundle.clock()?;
+    load_into(db, "public", bundle, source).await
+}
+
+/// Replaces all data in `schema` (a tenant's universe) with `bundle` in one transaction, and
+/// remembers it as the bundle to reset to. A bad bundle changes nothing. Every process hears of it.
+pub async fn load_into(db: &PgPool, schema: &str, bundle: &Bundle, source: &str) -> Result<LoadSummary, FixtureError> {
     let mut tx = db.begin().await?;
-    let records = replace_universe(&mut tx, bundle).await?;
-    store::meta::store_loaded_bundle(&mut tx, source, &bundle.to_stored()).await?;
+    let summary = load_in(&mut tx, schema, bundle, source).await?;
+    store::tenants::notify_change(&mut *tx, "bundle").await?;
     tx.commit().await?;
+    Ok(summary)
+}
+
+/// [`load_into`] within the caller's transaction.
+pub async fn load_in(tx: &mut PgConnection, schema: &str, bundle: &Bundle, source: &str) -> Result<LoadSummary, FixtureError> {
+    let clock = bundle.clock()?;
+    store::tenants::use_schema_in_transaction(&mut *tx, schema).await?;
+    let records = replace_universe(tx, bundle).await?;
+    store::meta::store_loaded_bundle(tx, source, &bundle.to_stored()).await?;
+    store::tenants::set_bundle_clock(&mut *tx, schema, clock).await?;
     Ok(LoadSummary { records, clock })
 }
 
-/// Restores the bundle last loaded. `None` when none was ever loaded.
-pub async fn reset(db: &PgPool) -> Result<Option<(String, LoadSummary)>, FixtureError> {
-    let Some((source, stored)) = store::meta::loaded_bundle(db).await? else { return Ok(None) };
+/// Restores the bundle last loaded into `schema`. `None` when none was ever loaded.
+pub async fn reset(db: &PgPool, schema: &str) -> Result<Option<(String, LoadSummary)>, FixtureError> {
+    let mut tx = db.begin().await?;
+    store::tenants::use_schema_in_transaction(&mut *tx, schema).await?;
+    let Some((source, stored)) = store::meta::loaded_bundle(&mut *tx).await? else { return Ok(None) };
     let bundle = Bundle::from_stored(stored);
-    let summary = load(db, &bundle, &source).await?;
+    let summary = load_in(&mut tx, schema, &bundle, &source).await?;
+    store::tenants::notify_change(&mut *tx, "bundle").await?;
+    tx.commit().await?;
     Ok(Some((source, summary)))
 }
 
-/// The clock instant of the bundle last loaded.
-pub async fn loaded_clock(db: &PgPool) -> Result<Option<DateTime<Utc>>, FixtureError> {
-    match store::meta::loaded_bundle(db).await? {
-        Some((_, stored)) => Bundle::from_stored(stored).clock(),
-        None => Ok(None),
-    }
-}
-
-/// All data as a bundle: one file per non-empty entity, plus `settings.json` for the loaded clock.
-pub async fn export(db: &PgPool) -> Result<Bundle, FixtureError> {
-    let clock = loaded_clock(db).await?;
+/// All data in `schema` as a bundle: one file per non-empty entity, plus `settings.json` for the
+/// loaded bundle's clock.
+pub async fn export(db: &PgPool, schema: &str) -> Result<Bundle, FixtureError> {
     let mut tx = db.begin().await?;
+    store::tenants::use_schema_in_transaction(&mut *tx, schema).await?;
+    let clock = match store::meta::loaded_bundle(&mut *tx).await? {
+        Some((_, stored)) => Bundle::from_stored(stored).clock()?,
+        None => None,
+    };
     let tables = store::bundle::universe_tables(&mut tx).await?;
     let mut files = Vec::new();
     if let Some(clock) = clock {

@@ -6,4 +6,5 @@ pub mod config;
 pub mod db;
 pub mod fixtures;
 pub mod state;
+pub mod tenants;
 pub mod tokens;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use sqlx::PgPool;
 
 use crate::{
-    platform::{clock::Clock, config::RuntimeConfig, fixtures, tokens::TokenKeys},
+    platform::{config::RuntimeConfig, tenants::Tenants, tokens::TokenKeys},
     store,
 };
 
@@ -13,16 +13,15 @@ use crate::{
 pub struct AppState {
     pub db: PgPool,
     pub config: Arc<RuntimeConfig>,
-    pub clock: Clock,
+    pub tenants: Arc<Tenants>,
     pub tokens: Arc<TokenKeys>,
 }
 
 impl AppState {
-    /// State over a migrated database; the clock starts at the loaded bundle's instant, if any.
+    /// State over a migrated database.
     pub async fn new(db: PgPool, config: RuntimeConfig) -> anyhow::Result<AppState> {
         let tokens = TokenKeys::new(&store::meta::token_signing_key(&db).await?)?;
-        let clock = Clock::new(config.clock);
-        clock.set_bundle_instant(fixtures::loaded_clock(&db).await?);
-        Ok(AppState { db, config: Arc::new(config), clock, tokens: Arc::new(tokens) })
+        let tenants = Tenants::load(&db, config.clock).await?;
+        Ok(AppState { db, config: Arc::new(config), tenants: Arc::new(tenants), tokens: Arc::new(tokens) })
     }
 }

@@ -20,10 +20,17 @@ pub struct Claims {
     sub: String,
     pub client_id: String,
     pub org_id: i64,
+    /// The tenant whose client the token is for; it is good in no other tenant.
+    #[serde(default = "default_tenant")]
+    pub tenant: String,
     iat: i64,
     pub exp: i64,
     jti: String,
     token_use: String,
+}
+
+fn default_tenant() -> String {
+    crate::platform::tenants::DEFAULT_TENANT.to_owned()
 }
 
 impl Claims {
@@ -46,14 +53,15 @@ impl TokenKeys {
         Ok(TokenKeys { encoding: EncodingKey::from_secret(secret.as_bytes())?, decoding: DecodingKey::from_secret(secret.as_bytes())? })
     }
 
-    /// A token for a client of `org_id`, valid for `ttl_seconds` of real time.
-    pub fn issue(&self, client_id: &str, org_id: i64, ttl_seconds: i32) -> Result<String, jsonwebtoken::errors::Error> {
+    /// A token for a client of `org_id` in `tenant`, valid for `ttl_seconds` of real time.
+    pub fn issue(&self, tenant: &str, client_id: &str, org_id: i64, ttl_seconds: i32) -> Result<String, jsonwebtoken::errors::Error> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             iss: ISSUER.to_owned(),
             sub: client_id.to_owned(),
             client_id: client_id.to_owned(),
             org_id,
+            tenant: tenant.to_owned(),
             iat: now,
             exp: now + i64::from(ttl_seconds),
             jti: uuid::Uuid::new_v4().to_string(),

@@ -4,7 +4,7 @@ use serde_json::Value;
 use sqlx::{PgConnection, PgExecutor};
 
 pub async fn token_signing_key(db: impl PgExecutor<'_>) -> sqlx::Result<String> {
-    sqlx::query_scalar("SELECT value FROM emulator_meta WHERE key = 'token_signing_key'").fetch_one(db).await
+    sqlx::query_scalar("SELECT value FROM public.emulator_meta WHERE key = 'token_signing_key'").fetch_one(db).await
 }
 
 pub async fn ping(db: impl PgExecutor<'_>) -> sqlx::Result<()> {
@@ -13,7 +13,7 @@ pub async fn ping(db: impl PgExecutor<'_>) -> sqlx::Result<()> {
 
 /// Versions of the migrations applied successfully.
 pub async fn applied_migrations(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version").fetch_all(db).await
+    sqlx::query_scalar("SELECT version FROM public._sqlx_migrations WHERE success ORDER BY version").fetch_all(db).await
 }
 
 /// The bundle last loaded, as stored by [`store_loaded_bundle`]: `(source, bundle)`.
@@ -33,7 +33,12 @@ pub async fn store_loaded_bundle(tx: &mut PgConnection, source: &str, bundle: &V
     .map(drop)
 }
 
-/// Whether the universe holds no data at all (no org, so nothing else either).
-pub async fn universe_is_empty(db: impl PgExecutor<'_>) -> sqlx::Result<bool> {
-    sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM orgs)").fetch_one(db).await
+/// Whether the default tenant's universe holds no data at all (no org, so nothing else either).
+pub async fn default_universe_is_empty(db: impl PgExecutor<'_>) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM public.orgs)").fetch_one(db).await
+}
+
+/// Where the default tenant's bundle came from, when one was loaded.
+pub async fn default_bundle_source(db: impl PgExecutor<'_>) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT source FROM public.emulator_bundle").fetch_optional(db).await
 }

@@ -12,3 +12,4 @@ pub mod ledger;
 pub mod meta;
 pub mod orgs;
 pub mod targets;
+pub mod tenants;

@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use sqlx::{FromRow, PgExecutor};
+use serde::Serialize;
+use sqlx::{FromRow, PgConnection, PgExecutor};
 
 use crate::model::Org;
 
@@ -91,4 +92,41 @@ pub async fn reports_achievement_times(db: impl PgExecutor<'_>, org_id: i64) -> 
     let reports: Option<bool> =
         sqlx::query_scalar("SELECT reports_achievement_times FROM org_releases WHERE org_id = $1").bind(org_id).fetch_optional(db).await?;
     Ok(reports.unwrap_or(true))
+}
+
+/// The credentials a universe holds, as a client sends them.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Credentials {
+    pub tills: Vec<TillCredential>,
+    pub oauth_clients: Vec<ClientCredential>,
+}
+
+#[derive(Debug, Serialize, FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct TillCredential {
+    pub org_id: i64,
+    pub code: String,
+    /// What Basic auth sends as the password: its md5 in hex.
+    pub password_md5: Option<String>,
+}
+
+#[derive(Debug, Serialize, FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientCredential {
+    pub org_id: i64,
+    pub key: String,
+    pub secret: String,
+}
+
+/// The active tills and OAuth clients, by org.
+pub async fn credentials(db: &mut PgConnection) -> sqlx::Result<Credentials> {
+    let tills =
+        sqlx::query_as("SELECT org_id, code, password_md5 FROM tills WHERE is_active ORDER BY org_id, code").fetch_all(&mut *db).await?;
+    let oauth_clients = sqlx::query_as(
+        "SELECT org_id, client_key AS key, client_secret AS secret FROM oauth_clients WHERE is_active ORDER BY org_id, client_key",
+    )
+    .fetch_all(&mut *db)
+    .await?;
+    Ok(Credentials { tills, oauth_clients })
 }

@@ -14,7 +14,7 @@ async fn basic_auth_with_the_right_password_decides_the_org() {
     let app = TestApp::new().await;
     let response = app.get(WHOAMI).demo().send().await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text());
-    assert_eq!(response.json(), json!({"orgId": 50406, "orgName": "Demo Org", "timeZone": "Asia/Kolkata"}));
+    assert_eq!(response.json(), json!({"tenant": "default", "orgId": 50406, "orgName": "Demo Org", "timeZone": "Asia/Kolkata"}));
 
     let other = app.get(WHOAMI).basic("connected.till", DEMO_PASSWORD).send().await;
     assert_eq!(other.json()["orgId"], 4000218);

@@ -11,7 +11,7 @@ pub mod codes;
 mod request;
 mod wire;
 
-use axum::{Json, Router, extract::State, routing::get};
+use axum::{Json, Router, routing::get};
 use sqlx::PgConnection;
 
 use self::{
@@ -20,7 +20,7 @@ use self::{
 };
 use crate::{
     http::{
-        auth::CallerOrg,
+        auth::Caller,
         error::{ApiError, ApiResult},
         extract::Params,
         pagination::PageCount,
@@ -41,11 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/das/getTargetCompletedExplodeLedger", get(target_completed_explode_ledger))
 }
 
-async fn ledger_entries_with_event_id(
-    State(state): State<AppState>,
-    CallerOrg(org): CallerOrg,
-    params: Params,
-) -> ApiResult<Json<Vec<LedgerRecord>>> {
+async fn ledger_entries_with_event_id(Caller { org, mut db, .. }: Caller, params: Params) -> ApiResult<Json<Vec<LedgerRecord>>> {
     let entry_types = entry_types(&params, "ledger_entry_types")?;
     let customer_id = params.required::<i64>("entity_id")?;
     let days = DayRange::from_params(&params, "start_date", "end_date")?;
@@ -71,15 +67,13 @@ async fn ledger_entries_with_event_id(
         till_ids: (!ignore_tills).then_some(till_ids),
         window,
     };
-    let mut db = state.db.acquire().await?;
     ensure_customer(&mut db, &org, customer_id, "entity_id").await?;
     let rows = store::ledger::points_entries(&mut *db, &query).await?;
     Ok(Json(rows.into_iter().map(LedgerRecord::from).collect()))
 }
 
 async fn target_completed_explode_ledger(
-    State(state): State<AppState>,
-    CallerOrg(org): CallerOrg,
+    Caller { org, mut db, .. }: Caller,
     params: Params,
 ) -> ApiResult<Json<Vec<TargetCompletionRecord>>> {
     let entry_types = entry_types(&params, "ledgerEntryTypes")?;
@@ -88,7 +82,6 @@ async fn target_completed_explode_ledger(
     let currency_names = params.list::<String>("alternateCurrencyNames")?;
     let window = PageCount::from_params(&params)?.window();
 
-    let mut db = state.db.acquire().await?;
     let alternate_currency_ids = match currency_names {
         Some(names) => Some(alternate_currency_ids(&mut db, &org, names, "alternateCurrencyNames").await?),
         None => None,

@@ -12,7 +12,7 @@ mod wire;
 
 use std::collections::HashMap;
 
-use axum::{Json, Router, extract::State, http::HeaderMap, routing::get};
+use axum::{Json, Router, http::HeaderMap, routing::get};
 use chrono::{DateTime, Months, Utc};
 use chrono_tz::Tz;
 use sqlx::PgConnection;
@@ -25,7 +25,7 @@ use self::{
 };
 use crate::{
     http::{
-        auth::CallerOrg,
+        auth::Caller,
         error::{ApiError, ApiResult},
         extract::Params,
     },
@@ -46,24 +46,17 @@ pub fn routes() -> Router<AppState> {
         .route("/v2.1/pointsLedger/getLedgerExplodeInfo", get(explode_v2_1))
 }
 
-async fn explode_v2(State(state): State<AppState>, CallerOrg(org): CallerOrg, params: Params) -> ApiResult<Json<LedgerExplodeInfo>> {
+async fn explode_v2(Caller { tenant, org, mut db }: Caller, params: Params) -> ApiResult<Json<LedgerExplodeInfo>> {
     let request = ExplodeRequest::from_params(&params)?;
-    let now = state.clock.now_for(&org);
-    let mut db = state.db.acquire().await?;
+    let now = tenant.clock.now_for(Some(&org));
     explode(&mut db, &request, &[org], false, now).await.map(Json)
 }
 
-async fn explode_v2_1(
-    State(state): State<AppState>,
-    CallerOrg(org): CallerOrg,
-    headers: HeaderMap,
-    params: Params,
-) -> ApiResult<Json<LedgerExplodeInfo>> {
+async fn explode_v2_1(Caller { tenant, org, mut db }: Caller, headers: HeaderMap, params: Params) -> ApiResult<Json<LedgerExplodeInfo>> {
     let request = ExplodeRequest::from_params(&params)?;
     let scope = DataScope::from_headers(&headers)?;
     // The caller's clock: "the last year" is the caller's, whichever org's data it reads.
-    let now = state.clock.now_for(&org);
-    let mut db = state.db.acquire().await?;
+    let now = tenant.clock.now_for(Some(&org));
     let orgs = scope.readable_orgs(&mut db, org).await?;
     explode(&mut db, &request, &orgs, true, now).await.map(Json)
 }

@@ -10,12 +10,7 @@ mod wire;
 
 use std::collections::HashSet;
 
-use axum::{
-    Json, Router,
-    extract::{Path, State},
-    http::Uri,
-    routing::get,
-};
+use axum::{Json, Router, extract::Path, http::Uri, routing::get};
 
 use self::{
     render::TrackingDate,
@@ -24,7 +19,7 @@ use self::{
 };
 use crate::{
     http::{
-        auth::CallerOrg,
+        auth::Caller,
         error::{ApiError, ApiResult},
         extract::path_param,
     },
@@ -39,15 +34,9 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/v3/users/{userId}/targetGroups", get(user_target_groups))
 }
 
-async fn user_target_groups(
-    State(state): State<AppState>,
-    CallerOrg(org): CallerOrg,
-    Path(user_id): Path<String>,
-    uri: Uri,
-) -> ApiResult<Json<Envelope>> {
+async fn user_target_groups(Caller { tenant, org, mut db }: Caller, Path(user_id): Path<String>, uri: Uri) -> ApiResult<Json<Envelope>> {
     let user_id: i64 = path_param("userId", &user_id).map_err(|error| ApiError { code: codes::INVALID_USER_ID, ..error })?;
     let query = TargetGroupsQuery::parse(&uri).map_err(|error| ApiError { code: codes::INVALID_PARAMETER, ..error })?;
-    let mut db = state.db.acquire().await?;
     let db = &mut *db;
 
     let customer = store::customers::profile(&mut *db, org.org_id, user_id)
@@ -56,7 +45,7 @@ async fn user_target_groups(
     let channels = store::customers::comm_channels(&mut *db, org.org_id, user_id).await?;
 
     let tracking = TrackingDate {
-        instant: query.tracking_date.unwrap_or_else(|| state.clock.now_for(&org)),
+        instant: query.tracking_date.unwrap_or_else(|| tenant.clock.now_for(Some(&org))),
         time_zone: org.time_zone,
         reports_achievement_times: store::orgs::reports_achievement_times(&mut *db, org.org_id).await?,
     };

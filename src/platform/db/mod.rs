@@ -16,6 +16,11 @@ pub mod embedded;
 
 pub static MIGRATOR: Migrator = sqlx::migrate!();
 
+/// The version of the newest migration: the shape a tenant's schema is made in.
+pub fn latest_migration() -> i64 {
+    MIGRATOR.iter().map(|migration| migration.version).max().unwrap_or(0)
+}
+
 /// An open database, and the private server behind it when the emulator runs its own.
 pub struct Database {
     pub pool: PgPool,

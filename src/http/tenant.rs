@@ -1,0 +1,99 @@
+//! Which tenant a request is for, and a connection to its universe.
+//!
+//! A client selects a tenant by base URL (`/t/{tenant}/…` before any path) or with the
+//! `X-Emulator-Tenant` header; without either, the request is for the tenant `default`.
+
+use std::sync::Arc;
+
+use axum::{
+    extract::{FromRequestParts, Request},
+    http::{Uri, request::Parts},
+};
+use sqlx::{Postgres, pool::PoolConnection};
+
+use crate::{
+    http::error::{ApiError, ApiResult},
+    platform::{
+        state::AppState,
+        tenants::{DEFAULT_TENANT, Tenant},
+    },
+    store,
+};
+
+pub const TENANT_HEADER: &str = "X-Emulator-Tenant";
+
+/// The tenant the path named (`/t/{tenant}/…`), kept when the prefix is cut off.
+#[derive(Debug, Clone)]
+pub struct TenantPrefix(pub String);
+
+/// Middleware run before routing: `/t/{tenant}/rest` is routed as `/rest`, for that tenant.
+pub async fn strip_tenant_prefix(mut request: Request) -> Request {
+    let Some(rest) = request.uri().path().strip_prefix("/t/") else { return request };
+    let (tenant, path) = match rest.split_once('/') {
+        Some((tenant, path)) => (tenant.to_owned(), format!("/{path}")),
+        None => (rest.to_owned(), "/".to_owned()),
+    };
+    let path_and_query = match request.uri().query() {
+        Some(query) => format!("{path}?{query}"),
+        None => path,
+    };
+    let mut parts = request.uri().clone().into_parts();
+    let Ok(path_and_query) = path_and_query.parse() else { return request };
+    parts.path_and_query = Some(path_and_query);
+    if let Ok(uri) = Uri::from_parts(parts) {
+        *request.uri_mut() = uri;
+        request.extensions_mut().insert(TenantPrefix(tenant));
+    }
+    request
+}
+
+/// The id of the tenant the request selects; a prefix and a header that disagree are an error.
+pub fn selected_tenant_id(parts: &Parts) -> ApiResult<String> {
+    let prefix = parts.extensions.get::<TenantPrefix>().map(|prefix| prefix.0.clone());
+    let header = match parts.headers.get(TENANT_HEADER) {
+        Some(value) => Some(
+            value
+                .to_str()
+                .map(|text| text.trim().to_owned())
+                .map_err(|_| ApiError::bad_parameter(TENANT_HEADER, format!("Header {TENANT_HEADER} must be plain text")))?,
+        ),
+        None => None,
+    };
+    match (prefix, header) {
+        (Some(prefix), Some(header)) if prefix != header => Err(ApiError::bad_parameter(
+            TENANT_HEADER,
+            format!("Header {TENANT_HEADER} names tenant '{header}' but the path names '{prefix}'"),
+        )),
+        (Some(tenant), _) | (None, Some(tenant)) => Ok(tenant),
+        (None, None) => Ok(DEFAULT_TENANT.to_owned()),
+    }
+}
+
+/// A known tenant, or the 404 an unknown one gets.
+pub fn find_tenant(state: &AppState, id: &str) -> ApiResult<Arc<Tenant>> {
+    state.tenants.get(id).ok_or_else(|| ApiError::not_found(format!("No tenant '{id}'")).at(TENANT_HEADER))
+}
+
+/// The selected tenant and a connection whose unqualified names resolve in its universe.
+pub struct TenantDb {
+    pub tenant: Arc<Tenant>,
+    pub db: PoolConnection<Postgres>,
+}
+
+impl TenantDb {
+    pub async fn open(state: &AppState, tenant: Arc<Tenant>) -> ApiResult<TenantDb> {
+        let mut db = state.db.acquire().await?;
+        store::tenants::use_schema(&mut *db, &tenant.schema).await?;
+        state.tenants.mark_used(&tenant.id);
+        Ok(TenantDb { tenant, db })
+    }
+}
+
+impl FromRequestParts<AppState> for TenantDb {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<TenantDb> {
+        let tenant = find_tenant(state, &selected_tenant_id(parts)?)?;
+        TenantDb::open(state, tenant).await
+    }
+}

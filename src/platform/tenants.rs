@@ -1,0 +1,177 @@
+//! Tenants: isolated universes, one PostgreSQL schema each (`default` is `public`). Every process
+//! keeps the tenants in memory and reloads them when any process changes one (NOTIFY on
+//! `emulator_changes`, see [`listen_for_changes`]).
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{Arc, Mutex, RwLock},
+    time::Duration,
+};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use sqlx::{PgPool, postgres::PgListener};
+
+use crate::{
+    model::TextEnum,
+    platform::clock::{ClockMode, TenantClock},
+    store::{self, tenants::TenantRow},
+};
+
+pub const DEFAULT_TENANT: &str = "default";
+
+/// A tenant id as clients write it: letters, digits, `-` and `_`, at most 48, starting with a
+/// letter or digit.
+pub fn check_id(id: &str) -> Result<(), String> {
+    let valid = !id.is_empty()
+        && id.len() <= 48
+        && id.bytes().next().is_some_and(|byte| byte.is_ascii_alphanumeric())
+        && id.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_');
+    if valid {
+        Ok(())
+    } else {
+        Err(format!("a tenant id is 1 to 48 letters, digits, '-' or '_', starting with a letter or digit, got '{id}'"))
+    }
+}
+
+/// The schema a tenant's universe lives in. Ids that differ only in case or in `-` against `_`
+/// name the same schema, so they are the same tenant (a second one is refused as taken).
+pub fn schema_for(id: &str) -> String {
+    if id == DEFAULT_TENANT { "public".to_owned() } else { format!("tenant_{}", id.to_ascii_lowercase().replace('-', "_")) }
+}
+
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    pub id: String,
+    pub schema: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: DateTime<Utc>,
+    pub shape_version: i64,
+    pub clock: TenantClock,
+}
+
+impl Tenant {
+    fn from_row(row: TenantRow, configured: Option<DateTime<Utc>>) -> Tenant {
+        Tenant {
+            clock: TenantClock {
+                configured,
+                bundle: row.bundle_clock,
+                mode: ClockMode::parse(&row.clock_mode).unwrap_or(ClockMode::Bundle),
+                frozen_at: row.clock_frozen_at,
+                advanced_by: TimeDelta::milliseconds(row.clock_advanced_ms),
+            },
+            id: row.id,
+            schema: row.schema_name,
+            created_at: row.created_at,
+            last_used_at: row.last_used_at,
+            shape_version: row.shape_version,
+        }
+    }
+}
+
+/// The tenants as this process knows them.
+pub struct Tenants {
+    configured_clock: Option<DateTime<Utc>>,
+    by_id: RwLock<HashMap<String, Arc<Tenant>>>,
+    /// Tenants that served a request since their `last_used_at` was last written.
+    used: Mutex<HashSet<String>>,
+}
+
+impl Tenants {
+    pub async fn load(db: &PgPool, configured_clock: Option<DateTime<Utc>>) -> sqlx::Result<Tenants> {
+        let tenants = Tenants { configured_clock, by_id: RwLock::default(), used: Mutex::default() };
+        tenants.refresh(db).await?;
+        Ok(tenants)
+    }
+
+    /// Reads every tenant again.
+    pub async fn refresh(&self, db: &PgPool) -> sqlx::Result<()> {
+        let rows = store::tenants::all(db).await?;
+        let by_id = rows.into_iter().map(|row| (row.id.clone(), Arc::new(Tenant::from_row(row, self.configured_clock)))).collect();
+        *self.by_id.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = by_id;
+        Ok(())
+    }
+
+    pub fn get(&self, id: &str) -> Option<Arc<Tenant>> {
+        self.by_id.read().unwrap_or_else(|poisoned| poisoned.into_inner()).get(id).cloned()
+    }
+
+    pub fn all(&self) -> Vec<Arc<Tenant>> {
+        let mut all: Vec<Arc<Tenant>> = self.by_id.read().unwrap_or_else(|poisoned| poisoned.into_inner()).values().cloned().collect();
+        all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        all
+    }
+
+    pub fn mark_used(&self, id: &str) {
+        let mut used = self.used.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !used.contains(id) {
+            used.insert(id.to_owned());
+        }
+    }
+
+    /// Writes `last_used_at` of the tenants used since the last call.
+    pub async fn flush_used(&self, db: &PgPool) -> sqlx::Result<()> {
+        let ids: Vec<String> =
+            std::mem::take(&mut *self.used.lock().unwrap_or_else(|poisoned| poisoned.into_inner())).into_iter().collect();
+        if !ids.is_empty() {
+            store::tenants::touch(db, &ids, Utc::now()).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Keeps `tenants` current: reloads them on every change any process announces, and every
+/// `resync` in case a notification was missed while the listening connection was down; writes
+/// when tenants were last used on the way.
+pub async fn listen_for_changes(db: PgPool, tenants: Arc<Tenants>, resync: Duration) {
+    loop {
+        if let Err(error) = follow_changes(&db, &tenants, resync).await {
+            tracing::warn!(%error, "control-plane change listener stopped; retrying");
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+async fn follow_changes(db: &PgPool, tenants: &Tenants, resync: Duration) -> sqlx::Result<()> {
+    let mut listener = PgListener::connect_with(db).await?;
+    listener.listen(store::tenants::CHANGES_CHANNEL).await?;
+    // Changes made while no listener ran.
+    tenants.refresh(db).await?;
+    loop {
+        if let Ok(notification) = tokio::time::timeout(resync, listener.recv()).await {
+            notification?;
+        }
+        tenants.flush_used(db).await?;
+        tenants.refresh(db).await?;
+    }
+}
+
+/// Removes tenants nobody has used for `ttl`, every so often.
+pub async fn remove_idle(db: PgPool, tenants: Arc<Tenants>, ttl: Duration) {
+    let every = (ttl / 4).clamp(Duration::from_secs(1), Duration::from_secs(60));
+    loop {
+        tokio::time::sleep(every).await;
+        let swept = async {
+            tenants.flush_used(&db).await?;
+            let before = Utc::now() - TimeDelta::from_std(ttl).unwrap_or(TimeDelta::MAX);
+            for id in store::tenants::idle_since(&db, before).await? {
+                remove(&db, &id).await?;
+                tracing::info!(tenant = %id, "removed an idle tenant");
+            }
+            tenants.refresh(&db).await
+        };
+        if let Err(error) = swept.await {
+            tracing::warn!(%error, "could not remove idle tenants");
+        }
+    }
+}
+
+/// Removes a tenant and everything in it; `false` when there is no such tenant.
+pub async fn remove(db: &PgPool, id: &str) -> sqlx::Result<bool> {
+    let mut tx = db.begin().await?;
+    let Some(row) = store::tenants::find(&mut *tx, id).await? else { return Ok(false) };
+    store::tenants::delete(&mut *tx, id).await?;
+    store::tenants::drop_schema(&mut tx, &row.schema_name).await?;
+    store::tenants::notify_change(&mut *tx, "tenants").await?;
+    tx.commit().await?;
+    Ok(true)
+}
