@@ -20,6 +20,8 @@ use axum::{
 use chrono::Utc;
 use serde_json::{Value, json};
 
+use crate::http::tenant::TenantPrefix;
+
 /// The endpoint family whose envelope an answer uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
@@ -251,7 +253,12 @@ impl IntoResponse for ApiError {
 /// Middleware: renders every error response in the envelope of the request's family, and logs
 /// the cause of each 5xx once.
 pub async fn render_errors(request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_owned();
+    let family = Family::of_path(request.uri().path());
+    // The path as the client sent it, before a tenant prefix was cut off.
+    let path = match request.extensions().get::<TenantPrefix>() {
+        Some(prefix) => prefix.original_path.clone(),
+        None => request.uri().path().to_owned(),
+    };
     let mut response = next.run(request).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -268,7 +275,6 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
             None => tracing::error!(code = error.code.number, message = %error.message, "request failed"),
         }
     }
-    let family = Family::of_path(&path);
     let mut rendered = (error.code.status, axum::Json(error.envelope(family, &path))).into_response();
     if error.code == codes::UNAUTHORIZED && family == Family::Plain {
         rendered.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"capillary\""));

@@ -22,9 +22,13 @@ use crate::{
 
 pub const TENANT_HEADER: &str = "X-Emulator-Tenant";
 
-/// The tenant the path named (`/t/{tenant}/…`), kept when the prefix is cut off.
+/// The tenant the path named (`/t/{tenant}/…`), and the path as the client sent it, kept when the
+/// prefix is cut off.
 #[derive(Debug, Clone)]
-pub struct TenantPrefix(pub String);
+pub struct TenantPrefix {
+    pub tenant: String,
+    pub original_path: String,
+}
 
 /// Middleware run before routing: `/t/{tenant}/rest` is routed as `/rest`, for that tenant.
 pub async fn strip_tenant_prefix(mut request: Request) -> Request {
@@ -41,15 +45,16 @@ pub async fn strip_tenant_prefix(mut request: Request) -> Request {
     let Ok(path_and_query) = path_and_query.parse() else { return request };
     parts.path_and_query = Some(path_and_query);
     if let Ok(uri) = Uri::from_parts(parts) {
+        let original_path = request.uri().path().to_owned();
         *request.uri_mut() = uri;
-        request.extensions_mut().insert(TenantPrefix(tenant));
+        request.extensions_mut().insert(TenantPrefix { tenant, original_path });
     }
     request
 }
 
 /// The id of the tenant the request selects; a prefix and a header that disagree are an error.
 pub fn selected_tenant_id(parts: &Parts) -> ApiResult<String> {
-    let prefix = parts.extensions.get::<TenantPrefix>().map(|prefix| prefix.0.clone());
+    let prefix = parts.extensions.get::<TenantPrefix>().map(|prefix| prefix.tenant.clone());
     let header = match parts.headers.get(TENANT_HEADER) {
         Some(value) => Some(
             value
@@ -71,7 +76,7 @@ pub fn selected_tenant_id(parts: &Parts) -> ApiResult<String> {
 
 /// A known tenant, or the 404 an unknown one gets.
 pub fn find_tenant(state: &AppState, id: &str) -> ApiResult<Arc<Tenant>> {
-    state.tenants.get(id).ok_or_else(|| ApiError::not_found(format!("No tenant '{id}'")).at(TENANT_HEADER))
+    state.tenants.get(id).ok_or_else(|| ApiError::not_found(format!("No tenant '{id}'")).at("tenant"))
 }
 
 /// The selected tenant and a connection whose unqualified names resolve in its universe.

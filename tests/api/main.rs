@@ -15,4 +15,5 @@ mod fixtures;
 mod samples;
 mod sequences;
 mod target_groups;
+mod tenants;
 mod universe;
