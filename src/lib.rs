@@ -18,15 +18,18 @@ pub use platform::{config, db, fixtures, state::AppState};
 /// The whole service as a router. Does no I/O.
 pub fn app(state: AppState) -> Router {
     let config = state.config.clone();
+    let journal = axum::middleware::from_fn_with_state(state.clone(), http::journal::record);
     let routes = Router::new()
         .merge(admin::routes())
         .merge(endpoints::routes())
         .fallback(endpoints::not_found)
         .method_not_allowed_fallback(endpoints::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), http::faults::apply))
         .with_state(state);
     // `/t/{tenant}/…` must become `/…` before the routes are matched, so it wraps the router.
     let tenant_prefix = axum::middleware::map_request(http::tenant::strip_tenant_prefix);
-    Router::new().fallback_service(tower::Layer::layer(&tenant_prefix, http::with_middleware(routes, &config)))
+    let service = tower::ServiceBuilder::new().layer(tenant_prefix).layer(journal).service(http::with_middleware(routes, &config));
+    Router::new().fallback_service(service)
 }
 
 /// How often a process reads the control plane again even if no change was announced.

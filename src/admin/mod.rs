@@ -22,6 +22,8 @@ use crate::{
 };
 
 mod clock;
+mod faults;
+mod journal;
 mod tenants;
 mod universe;
 
@@ -39,7 +41,7 @@ pub fn routes() -> Router<AppState> {
 
 /// What the control plane does within one tenant.
 fn tenant_routes() -> Router<AppState> {
-    Router::new().merge(universe::routes()).merge(clock::routes())
+    Router::new().merge(universe::routes()).merge(clock::routes()).merge(journal::routes()).merge(faults::routes())
 }
 
 /// The tenant a control-plane request is about: the one its path names

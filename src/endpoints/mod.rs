@@ -9,7 +9,7 @@ use axum::{
 
 use crate::{
     admin::AdminAuth,
-    http::error::{ApiError, codes},
+    http::error::{ApiError, ErrorCode, codes},
     platform::state::AppState,
 };
 
@@ -21,6 +21,34 @@ pub mod target_groups;
 /// Every Capillary route of the service.
 pub fn routes() -> Router<AppState> {
     Router::new().merge(oauth::routes()).merge(das::routes()).merge(target_groups::routes()).merge(explode::routes())
+}
+
+/// Each endpoint's path (`*` for a path parameter) and the codes it answers with.
+const ENDPOINT_CODES: &[(&str, &[ErrorCode])] = &[
+    ("/das/getLedgerEntriesWithEventId", das::codes::CODES),
+    ("/das/getTargetCompletedExplodeLedger", das::codes::CODES),
+    ("/v2/pointsLedger/getLedgerExplodeInfo", explode::codes::CODES),
+    ("/v2.1/pointsLedger/getLedgerExplodeInfo", explode::codes::CODES),
+    ("/v3/users/*/targetGroups", target_groups::codes::CODES),
+    ("/v3/oauth/token/generate", oauth::CODES),
+];
+
+/// The codes the endpoint at `path` answers with; `None` where no endpoint is. `path` may hold
+/// `*` for any one segment.
+pub fn codes_at(path: &str) -> Option<&'static [ErrorCode]> {
+    ENDPOINT_CODES.iter().find(|(pattern, _)| path_matches(pattern, path)).map(|(_, codes)| *codes)
+}
+
+/// Whether two paths are the same but where either has `*` for a segment.
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    let (mut pattern, mut path) = (pattern.split('/'), path.split('/'));
+    loop {
+        match (pattern.next(), path.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if a == b || a == "*" || b == "*" => continue,
+            _ => return false,
+        }
+    }
 }
 
 /// Unknown paths; under `/__admin/` only for callers with the admin token, so the control plane

@@ -6,7 +6,7 @@ use sqlx::PgConnection;
 
 use crate::{
     http::{
-        error::{ApiError, ApiResult, ErrorCode},
+        error::{ApiError, ApiResult, ErrorCode, codes},
         extract::ApiJson,
         tenant::TenantDb,
     },
@@ -16,6 +16,10 @@ use crate::{
 
 /// A wrong key or secret: Capillary's 320001, answered with HTTP 401.
 pub const INVALID_CLIENT_CREDENTIALS: ErrorCode = ErrorCode::new(320001, StatusCode::UNAUTHORIZED, "Invalid client key and secret");
+
+/// Every code the token endpoint answers with.
+pub const CODES: &[ErrorCode] =
+    &[INVALID_CLIENT_CREDENTIALS, codes::BAD_PARAMETER, codes::UNSUPPORTED_MEDIA_TYPE, codes::INTERNAL, codes::UNAVAILABLE];
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/v3/oauth/token/generate", post(generate_token))

@@ -27,6 +27,10 @@ use crate::{
 
 pub const OAUTH_TOKEN_HEADER: &str = "X-CAP-API-OAUTH-TOKEN";
 
+/// Where the org a credential decided is left for the request journal (see `http::journal`).
+#[derive(Debug, Clone, Default)]
+pub struct DecidedOrg(pub Arc<std::sync::OnceLock<i64>>);
+
 /// Who is calling: the tenant the request is for, the org its credential decides there, and a
 /// connection to that tenant's universe for the handler's statements.
 pub struct Caller {
@@ -45,12 +49,16 @@ impl FromRequestParts<AppState> for Caller {
         if let Err(refused) = &decided {
             tracing::debug!(reason = %refused.message, "credential refused");
         }
-        Ok(Caller { org: decided?, tenant, db })
+        let org = decided?;
+        if let Some(slot) = parts.extensions.get::<DecidedOrg>() {
+            let _ = slot.0.set(org.org_id);
+        }
+        Ok(Caller { org, tenant, db })
     }
 }
 
 /// The org the request's credential decides in the tenant, or why it decides none.
-async fn decide_org(headers: &HeaderMap, state: &AppState, tenant: &Tenant, db: &mut PgConnection) -> ApiResult<Org> {
+pub(crate) async fn decide_org(headers: &HeaderMap, state: &AppState, tenant: &Tenant, db: &mut PgConnection) -> ApiResult<Org> {
     match Credential::from_headers(headers)? {
         Some(Credential::Token(token)) => org_for_token(state, tenant, db, &token).await,
         Some(Credential::Basic { till_code, password_md5 }) => store::orgs::org_for_till(db, &till_code, &password_md5)

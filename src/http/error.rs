@@ -276,11 +276,16 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         }
     }
     let mut rendered = (error.code.status, axum::Json(error.envelope(family, &path))).into_response();
+    rendered.extensions_mut().insert(RenderedCode(error.code.number));
     if error.code == codes::UNAUTHORIZED && family == Family::Plain {
         rendered.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"capillary\""));
     }
     rendered
 }
+
+/// The code an error response carries, for the request journal.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderedCode(pub i64);
 
 /// An error and its sources, `: `-separated.
 struct ErrorChain<'a>(&'a (dyn StdError + 'static));

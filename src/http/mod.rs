@@ -24,6 +24,8 @@ use crate::platform::config::RuntimeConfig;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod faults;
+pub mod journal;
 pub mod pagination;
 pub mod tenant;
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::{
     extract::{FromRequestParts, Request},
-    http::{Uri, request::Parts},
+    http::{Extensions, HeaderMap, Uri, request::Parts},
 };
 use sqlx::{Postgres, pool::PoolConnection};
 
@@ -54,8 +54,13 @@ pub async fn strip_tenant_prefix(mut request: Request) -> Request {
 
 /// The id of the tenant the request selects; a prefix and a header that disagree are an error.
 pub fn selected_tenant_id(parts: &Parts) -> ApiResult<String> {
-    let prefix = parts.extensions.get::<TenantPrefix>().map(|prefix| prefix.tenant.clone());
-    let header = match parts.headers.get(TENANT_HEADER) {
+    tenant_id_of(&parts.extensions, &parts.headers)
+}
+
+/// [`selected_tenant_id`] from a request's extensions and headers.
+pub fn tenant_id_of(extensions: &Extensions, headers: &HeaderMap) -> ApiResult<String> {
+    let prefix = extensions.get::<TenantPrefix>().map(|prefix| prefix.tenant.clone());
+    let header = match headers.get(TENANT_HEADER) {
         Some(value) => Some(
             value
                 .to_str()

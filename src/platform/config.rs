@@ -36,7 +36,7 @@ pub enum FixturesCommand {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AuthMode {
+pub enum Switch {
     On,
     Off,
 }
@@ -57,7 +57,7 @@ pub struct Settings {
     pub fixtures: PathBuf,
     /// "off" lets requests without credentials act as the default org.
     #[arg(long, env = "EMULATOR_AUTH", value_enum, default_value = "on", global = true)]
-    pub auth: AuthMode,
+    pub auth: Switch,
     /// Bearer token for the /__admin/ control plane.
     #[arg(long, env = "EMULATOR_ADMIN_TOKEN", default_value = "admin", global = true)]
     pub admin_token: Secret,
@@ -76,6 +76,12 @@ pub struct Settings {
     /// Remove tenants nobody has used for this long (e.g. 2h, P1D); unset: keep them.
     #[arg(long, env = "EMULATOR_TENANT_TTL", value_parser = parse_ttl, global = true)]
     pub tenant_ttl: Option<std::time::Duration>,
+    /// Requests kept in each tenant's journal (oldest dropped first); 0 turns the journal off.
+    #[arg(long, env = "EMULATOR_JOURNAL_SIZE", default_value_t = 1000, global = true)]
+    pub journal_size: usize,
+    /// "off" ignores the X-Emulator-Fault request header.
+    #[arg(long, env = "EMULATOR_FAULT_HEADER", value_enum, default_value = "on", global = true)]
+    pub fault_header: Switch,
     /// Log filter.
     #[arg(long = "log", env = "RUST_LOG", default_value = "info", global = true)]
     pub log_filter: String,
@@ -84,7 +90,7 @@ pub struct Settings {
 impl Settings {
     pub fn runtime(&self) -> RuntimeConfig {
         RuntimeConfig {
-            auth_enabled: self.auth == AuthMode::On,
+            auth_enabled: self.auth == Switch::On,
             admin_token: self.admin_token.clone(),
             cors_origins: self.cors_origins.clone(),
             request_timeout: Duration::from_secs(self.request_timeout_secs),
@@ -92,6 +98,8 @@ impl Settings {
             clock: self.clock.map(|instant| instant.with_timezone(&Utc)),
             tenant_fixtures: self.startup_fixtures().cloned(),
             tenant_ttl: self.tenant_ttl,
+            journal_size: self.journal_size,
+            fault_header: self.fault_header == Switch::On,
         }
     }
 
@@ -113,6 +121,8 @@ pub struct RuntimeConfig {
     /// The bundle a tenant created without one gets; `None`: an empty universe.
     pub tenant_fixtures: Option<PathBuf>,
     pub tenant_ttl: Option<Duration>,
+    pub journal_size: usize,
+    pub fault_header: bool,
 }
 
 impl Default for RuntimeConfig {
@@ -126,6 +136,8 @@ impl Default for RuntimeConfig {
             clock: None,
             tenant_fixtures: Some(PathBuf::from("fixtures/default")),
             tenant_ttl: None,
+            journal_size: 1000,
+            fault_header: true,
         }
     }
 }

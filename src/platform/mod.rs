@@ -5,6 +5,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod fixtures;
+pub mod journal;
 pub mod state;
 pub mod tenants;
 pub mod tokens;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use sqlx::PgPool;
 
 use crate::{
-    platform::{config::RuntimeConfig, tenants::Tenants, tokens::TokenKeys},
+    platform::{config::RuntimeConfig, journal::Journal, tenants::Tenants, tokens::TokenKeys},
     store,
 };
 
@@ -15,13 +15,15 @@ pub struct AppState {
     pub config: Arc<RuntimeConfig>,
     pub tenants: Arc<Tenants>,
     pub tokens: Arc<TokenKeys>,
+    pub journal: Journal,
 }
 
 impl AppState {
-    /// State over a migrated database.
+    /// State over a migrated database; starts the journal's writer.
     pub async fn new(db: PgPool, config: RuntimeConfig) -> anyhow::Result<AppState> {
         let tokens = TokenKeys::new(&store::meta::token_signing_key(&db).await?)?;
         let tenants = Tenants::load(&db, config.clock).await?;
-        Ok(AppState { db, config: Arc::new(config), tenants: Arc::new(tenants), tokens: Arc::new(tokens) })
+        let journal = Journal::start(db.clone(), config.journal_size);
+        Ok(AppState { db, config: Arc::new(config), tenants: Arc::new(tenants), tokens: Arc::new(tokens), journal })
     }
 }

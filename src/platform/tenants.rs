@@ -14,7 +14,7 @@ use sqlx::{PgPool, postgres::PgListener};
 use crate::{
     model::TextEnum,
     platform::clock::{ClockMode, TenantClock},
-    store::{self, tenants::TenantRow},
+    store::{self, faults::FaultRow, tenants::TenantRow},
 };
 
 pub const DEFAULT_TENANT: &str = "default";
@@ -47,11 +47,14 @@ pub struct Tenant {
     pub last_used_at: DateTime<Utc>,
     pub shape_version: i64,
     pub clock: TenantClock,
+    /// The tenant's live fault rules, oldest first.
+    pub faults: Vec<FaultRow>,
 }
 
 impl Tenant {
-    fn from_row(row: TenantRow, configured: Option<DateTime<Utc>>) -> Tenant {
+    fn from_row(row: TenantRow, configured: Option<DateTime<Utc>>, faults: Vec<FaultRow>) -> Tenant {
         Tenant {
+            faults,
             clock: TenantClock {
                 configured,
                 bundle: row.bundle_clock,
@@ -83,10 +86,20 @@ impl Tenants {
         Ok(tenants)
     }
 
-    /// Reads every tenant again.
+    /// Reads every tenant and fault rule again.
     pub async fn refresh(&self, db: &PgPool) -> sqlx::Result<()> {
         let rows = store::tenants::all(db).await?;
-        let by_id = rows.into_iter().map(|row| (row.id.clone(), Arc::new(Tenant::from_row(row, self.configured_clock)))).collect();
+        let mut faults: HashMap<String, Vec<FaultRow>> = HashMap::new();
+        for rule in store::faults::all(db).await? {
+            faults.entry(rule.tenant.clone()).or_default().push(rule);
+        }
+        let by_id = rows
+            .into_iter()
+            .map(|row| {
+                let rules = faults.remove(&row.id).unwrap_or_default();
+                (row.id.clone(), Arc::new(Tenant::from_row(row, self.configured_clock, rules)))
+            })
+            .collect();
         *self.by_id.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = by_id;
         Ok(())
     }

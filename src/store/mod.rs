@@ -8,6 +8,8 @@ pub mod completions;
 pub mod currencies;
 pub mod customers;
 pub mod events;
+pub mod faults;
+pub mod journal;
 pub mod ledger;
 pub mod meta;
 pub mod orgs;

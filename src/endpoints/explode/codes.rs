@@ -3,7 +3,10 @@
 
 use axum::http::StatusCode;
 
-use crate::http::error::{ErrorCode, codes};
+use crate::http::{
+    auth,
+    error::{ErrorCode, codes},
+};
 
 const fn client(number: i64, message: &'static str) -> ErrorCode {
     ErrorCode::new(number, StatusCode::BAD_REQUEST, message)
@@ -75,6 +78,7 @@ pub const CODES: &[ErrorCode] = &[
     CONNECTED_ORGS_NOT_SET,
     codes::BAD_PARAMETER,
     codes::UNAUTHORIZED,
+    auth::TOKEN_EXPIRED,
     codes::INTERNAL,
     codes::UNAVAILABLE,
 ];

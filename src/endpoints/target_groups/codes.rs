@@ -3,7 +3,10 @@
 
 use axum::http::StatusCode;
 
-use crate::http::error::{ErrorCode, codes};
+use crate::http::{
+    auth,
+    error::{ErrorCode, codes},
+};
 
 /// `userId` is not a customer of the caller's org (unknown, or another org's).
 pub const CUSTOMER_NOT_FOUND: ErrorCode = ErrorCode::new(8015, StatusCode::NOT_FOUND, "Customer not found");
@@ -13,5 +16,12 @@ pub const INVALID_USER_ID: ErrorCode = ErrorCode::new(11012, StatusCode::BAD_REQ
 pub const INVALID_PARAMETER: ErrorCode = ErrorCode::new(11030, StatusCode::BAD_REQUEST, "Invalid query parameter");
 
 /// Every code the endpoint answers with.
-pub const CODES: &[ErrorCode] =
-    &[CUSTOMER_NOT_FOUND, INVALID_USER_ID, INVALID_PARAMETER, codes::UNAUTHORIZED, codes::INTERNAL, codes::UNAVAILABLE];
+pub const CODES: &[ErrorCode] = &[
+    CUSTOMER_NOT_FOUND,
+    INVALID_USER_ID,
+    INVALID_PARAMETER,
+    codes::UNAUTHORIZED,
+    auth::TOKEN_EXPIRED,
+    codes::INTERNAL,
+    codes::UNAVAILABLE,
+];

@@ -1,0 +1,153 @@
+//! A tenant's request journal through the control plane: list, count by pattern, clear.
+
+use axum::{
+    Json, Router,
+    extract::State,
+    routing::{get, post},
+};
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::AdminTenant;
+use crate::{
+    http::{
+        error::{ApiError, ApiResult},
+        extract::{ApiJson, Params},
+    },
+    platform::state::AppState,
+    store::{
+        self,
+        journal::{JournalFilter, JournalRow},
+    },
+};
+
+const DEFAULT_LIMIT: i64 = 100;
+const MAX_LIMIT: i64 = 10_000;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/requests", get(list_requests).delete(clear_requests)).route("/requests/count", post(count_requests))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RecordedRequest {
+    id: i64,
+    time: String,
+    method: String,
+    path: String,
+    query: String,
+    headers: Value,
+    org: Option<i64>,
+    status: i32,
+    code: Option<i64>,
+    latency_ms: f64,
+    request_id: Option<String>,
+}
+
+impl From<JournalRow> for RecordedRequest {
+    fn from(row: JournalRow) -> RecordedRequest {
+        let entry = row.entry;
+        RecordedRequest {
+            id: row.seq,
+            time: entry.received_at.to_rfc3339(),
+            method: entry.method,
+            path: entry.path,
+            query: entry.query,
+            headers: entry.headers,
+            org: entry.org_id,
+            status: entry.status,
+            code: entry.code,
+            latency_ms: entry.latency_ms,
+            request_id: entry.request_id,
+        }
+    }
+}
+
+/// Newest first; `path`, `method`, `org`, `status`, `since` (RFC 3339) filter, `limit` cuts.
+async fn list_requests(
+    AdminTenant(tenant): AdminTenant,
+    State(state): State<AppState>,
+    params: Params,
+) -> ApiResult<Json<Vec<RecordedRequest>>> {
+    let since = match params.text("since") {
+        None => None,
+        Some(text) => Some(
+            DateTime::<FixedOffset>::parse_from_rfc3339(text)
+                .map(|at| at.with_timezone(&Utc))
+                .map_err(|_| ApiError::bad_parameter("since", format!("Parameter 'since' must be an RFC 3339 instant, got '{text}'")))?,
+        ),
+    };
+    let filter = JournalFilter {
+        method: params.optional("method")?,
+        path: params.optional("path")?,
+        org_id: params.optional("org")?,
+        status: params.optional("status")?,
+        since,
+        ..JournalFilter::default()
+    };
+    let limit = params.optional::<i64>("limit")?.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::bad_parameter("limit", format!("Parameter 'limit' must be between 1 and {MAX_LIMIT}, got {limit}")));
+    }
+    state.journal.flush().await;
+    let rows = store::journal::list(&state.db, &tenant.id, &filter, limit).await?;
+    Ok(Json(rows.into_iter().map(RecordedRequest::from).collect()))
+}
+
+#[derive(Serialize)]
+struct Cleared {
+    status: &'static str,
+    removed: u64,
+}
+
+async fn clear_requests(AdminTenant(tenant): AdminTenant, State(state): State<AppState>) -> ApiResult<Json<Cleared>> {
+    state.journal.flush().await;
+    let removed = store::journal::clear(&state.db, &tenant.id).await?;
+    Ok(Json(Cleared { status: "CLEARED", removed }))
+}
+
+/// Every field given must match: `method` and `path` exactly, `query` and `headers` as objects
+/// whose values the request had exactly (header names in any case), `org` the org decided.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestPattern {
+    method: Option<String>,
+    path: Option<String>,
+    query: Option<Map<String, Value>>,
+    headers: Option<Map<String, Value>>,
+    org: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct Count {
+    count: i64,
+}
+
+async fn count_requests(
+    AdminTenant(tenant): AdminTenant,
+    State(state): State<AppState>,
+    ApiJson(pattern): ApiJson<RequestPattern>,
+) -> ApiResult<Json<Count>> {
+    let strings = |name: &str, object: Map<String, Value>, lower_keys: bool| -> ApiResult<Value> {
+        let mut out = Map::new();
+        for (key, value) in object {
+            let Value::String(text) = value else {
+                return Err(ApiError::bad_parameter(name, format!("Field '{name}' must map names to strings; '{key}' is {value}")));
+            };
+            out.insert(if lower_keys { key.to_ascii_lowercase() } else { key }, Value::String(text));
+        }
+        Ok(Value::Object(out))
+    };
+    let filter = JournalFilter {
+        method: pattern.method,
+        path: pattern.path,
+        org_id: pattern.org,
+        query_params: pattern.query.map(|query| strings("query", query, false)).transpose()?,
+        headers: pattern.headers.map(|headers| strings("headers", headers, true)).transpose()?,
+        ..JournalFilter::default()
+    };
+    state.journal.flush().await;
+    let count = store::journal::count(&state.db, &tenant.id, &filter).await?;
+    Ok(Json(Count { count }))
+}
