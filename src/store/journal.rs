@@ -27,10 +27,14 @@ pub async fn insert(db: impl PgExecutor<'_>, entries: &[JournalEntry]) -> sqlx::
     sqlx::query(
         "INSERT INTO public.emulator_requests
              (tenant, received_at, method, path, query, query_params, headers, org_id, status, code, latency_ms, request_id)
-         SELECT u.* FROM UNNEST($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[],
-                                $8::int8[], $9::int4[], $10::int8[], $11::float8[], $12::text[])
-              AS u(tenant, received_at, method, path, query, query_params, headers, org_id, status, code, latency_ms, request_id)
-         WHERE EXISTS (SELECT 1 FROM public.emulator_tenants t WHERE t.id = u.tenant)",
+         SELECT u.tenant, u.received_at, u.method, u.path, u.query, u.query_params, u.headers, u.org_id, u.status, u.code,
+                u.latency_ms, u.request_id
+         FROM UNNEST($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[],
+                     $8::int8[], $9::int4[], $10::int8[], $11::float8[], $12::text[]) WITH ORDINALITY
+              AS u(tenant, received_at, method, path, query, query_params, headers, org_id, status, code, latency_ms, request_id, n)
+         WHERE EXISTS (SELECT 1 FROM public.emulator_tenants t WHERE t.id = u.tenant)
+         -- Ids follow the order requests were recorded in, which the listing shows.
+         ORDER BY u.n",
     )
     .bind(entries.iter().map(|entry| entry.tenant.as_str()).collect::<Vec<_>>())
     .bind(entries.iter().map(|entry| entry.received_at).collect::<Vec<_>>())

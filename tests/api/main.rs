@@ -12,6 +12,7 @@ mod embedded;
 mod envelopes;
 mod explode;
 mod fixtures;
+mod journal;
 mod samples;
 mod sequences;
 mod target_groups;
