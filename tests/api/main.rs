@@ -11,6 +11,7 @@ mod das;
 mod embedded;
 mod envelopes;
 mod explode;
+mod faults;
 mod fixtures;
 mod journal;
 mod samples;
