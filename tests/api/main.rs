@@ -14,6 +14,7 @@ mod explode;
 mod faults;
 mod fixtures;
 mod journal;
+mod replicas;
 mod samples;
 mod sequences;
 mod target_groups;
