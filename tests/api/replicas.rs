@@ -24,7 +24,7 @@ impl Process {
     /// The emulator binary on `database_url` (which holds the default bundle already), listening
     /// on a port it picks itself; new tenants get `fixtures/default`.
     fn start(database_url: &str) -> Process {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_capillary-emulator"))
+        let child = Command::new(env!("CARGO_BIN_EXE_capillary-emulator"))
             .env("DATABASE_URL", database_url)
             .env("EMULATOR_LISTEN", "127.0.0.1:0")
             .env("RUST_LOG", "info")
@@ -33,8 +33,14 @@ impl Process {
             .stderr(Stdio::piped())
             .spawn()
             .expect("the emulator binary starts");
+        // Killed on drop, whatever happens next.
+        let mut process = Process { child, base: String::new() };
         let (sender, receiver) = mpsc::channel();
-        for output in [Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>, Box::new(child.stderr.take().unwrap())] {
+        let outputs = [
+            Box::new(process.child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(process.child.stderr.take().unwrap()),
+        ];
+        for output in outputs {
             let sender = sender.clone();
             std::thread::spawn(move || {
                 for line in BufReader::new(output).lines().map_while(Result::ok) {
@@ -48,7 +54,8 @@ impl Process {
                 receiver.recv_timeout(deadline.saturating_duration_since(Instant::now())).expect("the emulator says where it listens");
             let plain = strip_ansi(&line);
             if let Some(address) = plain.split("address=").nth(1).and_then(|rest| rest.split_whitespace().next()) {
-                return Process { child, base: format!("http://{address}") };
+                process.base = format!("http://{address}");
+                return process;
             }
         }
     }
