@@ -1,7 +1,7 @@
 //! The request journal's writer: requests are handed over without waiting and written in batches
 //! by one task, so recording costs a request almost nothing.
 
-use std::{collections::BTreeSet, time::Duration};
+use std::{collections::HashMap, time::Duration};
 
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
@@ -12,6 +12,8 @@ use crate::store::{self, journal::JournalEntry};
 const QUEUE: usize = 10_000;
 /// Entries written in one statement at most.
 const BATCH: usize = 500;
+/// How long the writer waits for a batch to fill.
+const LINGER: Duration = Duration::from_millis(20);
 
 enum Message {
     Entry(Box<JournalEntry>),
@@ -58,7 +60,13 @@ impl Journal {
 }
 
 async fn write_batches(db: PgPool, mut receiver: mpsc::Receiver<Message>, keep: i64) {
+    // Entries written per tenant since its journal was last cut to size: cutting after every
+    // batch would cost more than writing.
+    let mut unpruned: HashMap<String, i64> = HashMap::new();
+    let prune_every = (keep / 10).max(1);
     while let Some(first) = receiver.recv().await {
+        // A moment for more entries to arrive, so that a busy server writes few, large batches.
+        tokio::time::sleep(LINGER).await;
         let mut entries = Vec::new();
         let mut flushes = Vec::new();
         let mut next = Some(first);
@@ -69,15 +77,27 @@ async fn write_batches(db: PgPool, mut receiver: mpsc::Receiver<Message>, keep: 
             }
             next = if entries.len() < BATCH { receiver.try_recv().ok() } else { None };
         }
-        if !entries.is_empty() {
-            let tenants: Vec<String> = entries.iter().map(|entry| entry.tenant.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-            let written = async {
+        for entry in &entries {
+            *unpruned.entry(entry.tenant.clone()).or_default() += 1;
+        }
+        // A reader waiting on a flush sees the journal cut to size.
+        let due: Vec<String> = unpruned
+            .iter()
+            .filter(|(_, count)| !flushes.is_empty() || **count >= prune_every)
+            .map(|(tenant, _)| tenant.clone())
+            .collect();
+        let written = async {
+            if !entries.is_empty() {
                 store::journal::insert(&db, &entries).await?;
-                store::journal::prune(&db, &tenants, keep).await
-            };
-            if let Err(error) = written.await {
-                tracing::warn!(%error, entries = entries.len(), "could not write request journal entries");
             }
+            if !due.is_empty() {
+                store::journal::prune(&db, &due, keep).await?;
+            }
+            Ok::<(), sqlx::Error>(())
+        };
+        match written.await {
+            Ok(()) => unpruned.retain(|tenant, _| !due.contains(tenant)),
+            Err(error) => tracing::warn!(%error, entries = entries.len(), "could not write request journal entries"),
         }
         for done in flushes {
             let _ = done.send(());
