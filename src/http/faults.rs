@@ -109,16 +109,12 @@ pub fn forced_error(path: &str, error: ForcedError) -> Result<ApiError, String> 
                 .iter()
                 .find(|code| code.number == number)
                 .ok_or_else(|| format!("{path} does not answer with code {number}; its codes are {}", code_list(endpoint_codes)))?;
-            Ok(ApiError::of(*code))
+            Ok(ApiError::of(*code).caused_by("forced by a fault"))
         }
+        // The status's own reason phrase: the shared message of a 503 would blame the database.
         ForcedError::Status(status) => {
-            let shared = ErrorCode::for_status(status);
-            let code = if shared.status == status {
-                shared
-            } else {
-                ErrorCode::new(i64::from(status.as_u16()), status, status.canonical_reason().unwrap_or("Error"))
-            };
-            Ok(ApiError::of(code))
+            Ok(ApiError::of(ErrorCode::new(i64::from(status.as_u16()), status, status.canonical_reason().unwrap_or("Error")))
+                .caused_by("forced by a fault"))
         }
     }
 }

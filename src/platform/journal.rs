@@ -81,11 +81,8 @@ async fn write_batches(db: PgPool, mut receiver: mpsc::Receiver<Message>, keep: 
             *unpruned.entry(entry.tenant.clone()).or_default() += 1;
         }
         // A reader waiting on a flush sees the journal cut to size.
-        let due: Vec<String> = unpruned
-            .iter()
-            .filter(|(_, count)| !flushes.is_empty() || **count >= prune_every)
-            .map(|(tenant, _)| tenant.clone())
-            .collect();
+        let due: Vec<String> =
+            unpruned.iter().filter(|(_, count)| !flushes.is_empty() || **count >= prune_every).map(|(tenant, _)| tenant.clone()).collect();
         let written = async {
             if !entries.is_empty() {
                 store::journal::insert(&db, &entries).await?;

@@ -50,7 +50,7 @@ async fn a_forced_status_comes_back_in_each_familys_envelope() {
     let app = TestApp::new().await;
     add_rule(&app, "/__admin", json!({"error": {"status": 503}})).await;
     let das = app.get(LEDGER).demo().send().await;
-    assert_plain_error(&das, StatusCode::SERVICE_UNAVAILABLE, None);
+    assert_eq!(assert_plain_error(&das, StatusCode::SERVICE_UNAVAILABLE, None)["message"], "Service Unavailable");
     let v2 = app.get(EXPLODE).demo().send().await;
     assert_v2_error(&v2, StatusCode::SERVICE_UNAVAILABLE, 503);
     let v3 = app.get(TARGET_GROUPS).demo().send().await;
