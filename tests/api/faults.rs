@@ -125,7 +125,9 @@ async fn the_header_forces_a_fault_on_one_request() {
     let app = TestApp::new().await;
     let coded = app.get(EXPLODE).demo().header("X-Emulator-Fault", "code=8015").send().await;
     assert_v2_error(&coded, StatusCode::BAD_REQUEST, 8015);
-    let unavailable = app.get(TARGET_GROUPS).demo().header("X-Emulator-Fault", "delay=50ms; status=503").send().await;
+    let started = Instant::now();
+    let unavailable = app.get(TARGET_GROUPS).demo().header("X-Emulator-Fault", "delay=150ms; status=503").send().await;
+    assert!(started.elapsed() >= Duration::from_millis(150), "{:?}", started.elapsed());
     assert_v3_error(&unavailable, StatusCode::SERVICE_UNAVAILABLE, 503);
     let wrong = app.get(LEDGER).demo().header("X-Emulator-Fault", "code=8015").send().await;
     assert_plain_error(&wrong, StatusCode::BAD_REQUEST, Some("X-Emulator-Fault"));
@@ -148,6 +150,17 @@ async fn a_dropped_connection_reaches_the_client_as_one() {
     let authorization = basic_auth(DEMO_TILL, DEMO_PASSWORD);
     let dropped = async { client.get(format!("{base}{LEDGER}")).header("authorization", &authorization).send().await?.bytes().await };
     assert!(dropped.await.is_err(), "the first request's connection is dropped");
+    let by_header = async {
+        client
+            .get(format!("{base}{EXPLODE}"))
+            .header("authorization", &authorization)
+            .header("X-Emulator-Fault", "drop")
+            .send()
+            .await?
+            .bytes()
+            .await
+    };
+    assert!(by_header.await.is_err(), "the header drops the connection too");
     let next = client.get(format!("{base}{LEDGER}")).header("authorization", &authorization).send().await.unwrap();
     assert_eq!(next.status(), reqwest::StatusCode::OK);
     server.abort();

@@ -206,6 +206,15 @@ async fn every_new_control_plane_route_needs_the_admin_token() {
         (Method::POST, "/__admin/clock/advance"),
         (Method::GET, "/__admin/tenants/guarded/clock"),
         (Method::GET, "/t/guarded/__admin/clock"),
+        (Method::GET, "/__admin/requests"),
+        (Method::DELETE, "/__admin/requests"),
+        (Method::POST, "/__admin/requests/count"),
+        (Method::GET, "/__admin/tenants/guarded/requests"),
+        (Method::GET, "/__admin/faults"),
+        (Method::POST, "/__admin/faults"),
+        (Method::DELETE, "/__admin/faults"),
+        (Method::DELETE, "/__admin/faults/1"),
+        (Method::POST, "/t/guarded/__admin/faults"),
     ];
     for (method, path) in routes {
         let response = app.request(method.clone(), path).json(&json!({})).send().await;
@@ -222,9 +231,15 @@ async fn tenants_survive_a_restart() {
     let response = create(&app, json!({"id": "kept", "bundle": renamed_bundle("Kept Org")})).await;
     assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
     app.put_clock("/t/kept", json!({"frozen_at": "2030-01-01T00:00:00Z"})).await;
+    let rule = json!({"path": "/das/getLedgerEntriesWithEventId", "error": {"status": 502}});
+    assert_eq!(app.post("/t/kept/__admin/faults").admin().json(&rule).send().await.status, StatusCode::CREATED);
+    app.get(&format!("/t/kept{EXPLODE}")).demo().send().await;
     let restarted = app.reconfigured(RuntimeConfig::default()).await;
     assert_eq!(org_name(&restarted, "/t/kept").await, "Kept Org");
     assert_eq!(restarted.get("/t/kept/__admin/clock").admin().send().await.json()["now"], "2030-01-01T00:00:00+00:00");
+    assert_eq!(restarted.get(&format!("/t/kept{LEDGER}")).demo().send().await.status, StatusCode::BAD_GATEWAY);
+    let journal = restarted.get("/t/kept/__admin/requests?path=/v2/pointsLedger/getLedgerExplodeInfo").admin().send().await.json();
+    assert_eq!(journal.as_array().unwrap().len(), 1, "{journal}");
 }
 
 fn target(body: &Value, period_id: i64) -> Value {
