@@ -24,7 +24,12 @@ impl Process {
     /// The emulator binary on `database_url` (which holds the default bundle already), listening
     /// on a port it picks itself; new tenants get `fixtures/default`.
     fn start(database_url: &str) -> Process {
+        Process::start_with(database_url, &[])
+    }
+
+    fn start_with(database_url: &str, env: &[(&str, &str)]) -> Process {
         let child = Command::new(env!("CARGO_BIN_EXE_capillary-emulator"))
+            .envs(env.iter().copied())
             .env("DATABASE_URL", database_url)
             .env("EMULATOR_LISTEN", "127.0.0.1:0")
             .env("RUST_LOG", "info")
@@ -196,4 +201,33 @@ async fn two_processes_on_one_database_act_as_one() {
         pages == ["1", "2"]
     };
     honoured_within("the other process's journal entries", both_listed).await;
+}
+
+#[tokio::test]
+async fn a_tenant_nobody_uses_for_the_ttl_is_removed() {
+    let app = TestApp::new().await;
+    let process = Process::start_with(&database_url(&app).await, &[("EMULATOR_TENANT_TTL", "2s")]);
+    let client = reqwest::Client::new();
+    let admin = format!("Bearer {ADMIN_TOKEN}");
+    for id in ["idle", "busy"] {
+        let created = client
+            .post(format!("{}/__admin/tenants", process.base))
+            .header("authorization", &admin)
+            .json(&json!({"id": id}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status().as_u16(), 201);
+    }
+    let demo = basic_auth(DEMO_TILL, DEMO_PASSWORD);
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(5) {
+        let busy = client.get(format!("{}/t/busy/__admin/whoami", process.base)).header("authorization", &demo).send().await.unwrap();
+        assert_eq!(busy.status().as_u16(), 200);
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let tenants: Value =
+        client.get(format!("{}/__admin/tenants", process.base)).header("authorization", &admin).send().await.unwrap().json().await.unwrap();
+    let ids: Vec<&str> = tenants.as_array().unwrap().iter().map(|tenant| tenant["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["default", "busy"]);
 }
