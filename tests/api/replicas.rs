@@ -106,6 +106,11 @@ where
     }
 }
 
+/// A control-plane answer.
+async fn admin_get(client: &reqwest::Client, url: &str) -> Value {
+    client.get(url).header("authorization", format!("Bearer {ADMIN_TOKEN}")).send().await.unwrap().json().await.unwrap()
+}
+
 /// The URL of the test's own database.
 async fn database_url(app: &TestApp) -> String {
     let name: String = sqlx::query_scalar("SELECT current_database()").fetch_one(&app.pool).await.unwrap();
@@ -164,15 +169,7 @@ async fn two_processes_on_one_database_act_as_one() {
         .unwrap();
     assert_eq!(frozen.status().as_u16(), 200);
     let clock_of_one = || async {
-        let clock: Value = client
-            .get(format!("{}/t/shared/__admin/clock", one.base))
-            .header("authorization", &admin)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let clock = admin_get(&client, &format!("{}/t/shared/__admin/clock", one.base)).await;
         clock["now"] == "2031-02-03T04:05:06+00:00"
     };
     honoured_within("a clock", clock_of_one).await;
@@ -182,15 +179,7 @@ async fn two_processes_on_one_database_act_as_one() {
     assert_eq!(status(&one.base, &format!("/t/shared{ledger}&page=1")).await, 200);
     assert_eq!(status(&other.base, &format!("/t/shared{ledger}&page=2")).await, 200);
     let both_listed = || async {
-        let entries: Value = client
-            .get(format!("{}/t/shared/__admin/requests", one.base))
-            .header("authorization", &admin)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let entries = admin_get(&client, &format!("{}/t/shared/__admin/requests", one.base)).await;
         let mut pages: Vec<String> = entries
             .as_array()
             .unwrap()
