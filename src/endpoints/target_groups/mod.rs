@@ -58,7 +58,8 @@ async fn user_target_groups(
     let tracking = TrackingDate {
         instant: query.tracking_date.unwrap_or_else(|| state.clock.now_for(&org)),
         time_zone: org.time_zone,
-        reports_achievement_times: store::orgs::reports_achievement_times(&mut *db, org.org_id).await?,
+        org_id: org.org_id,
+        release: store::orgs::release(&mut *db, org.org_id).await?,
     };
     let groups = store::targets::visible_groups(
         &mut *db,

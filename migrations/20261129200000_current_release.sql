@@ -1,0 +1,11 @@
+-- Capillary's 2026 v3 targetGroups fields (api-docs/current/DIFF.md §4.2). Additive only: every
+-- new column has a default, so bundles written without them still load.
+
+-- Whether the org's release prints the 2026 fields: targetGroups[].orgId, targets[].programId and
+-- alternate currency (null when none), lastUpdatedOn, targetAchievedEventLogId and unEnrolled.
+-- The documents' older samples predate them.
+ALTER TABLE org_releases ADD COLUMN reports_2026_target_fields boolean NOT NULL DEFAULT true;
+
+-- When a user target last changed (NULL: when it was enrolled), and whether the customer left it.
+ALTER TABLE user_targets ADD COLUMN last_updated_on timestamptz;
+ALTER TABLE user_targets ADD COLUMN un_enrolled boolean NOT NULL DEFAULT false;
