@@ -37,6 +37,11 @@ impl Decimal {
         format!("{rounded:.3}")
     }
 
+    /// An amount written as text (`"100.0"`), as event details keep them.
+    pub fn parse(text: &str) -> Option<Decimal> {
+        text.parse::<rust_decimal::Decimal>().ok().map(Decimal)
+    }
+
     fn as_double_number(self) -> Number {
         Number::from_f64(self.as_double()).unwrap_or_else(|| Number::from(0))
     }

@@ -24,6 +24,7 @@ pub struct Owners {
 pub struct EventRow {
     pub event_log_id: i64,
     pub org_id: i64,
+    pub customer_id: Option<i64>,
     pub event_name: String,
     pub event_time: DateTime<Utc>,
     pub till_id: Option<i64>,
@@ -45,7 +46,7 @@ impl EventRow {
 /// (their own, a transfer they gave or received, or their group's).
 fn select_events(owners: &Owners) -> QueryBuilder<Postgres> {
     let mut query = QueryBuilder::new(
-        "SELECT e.event_log_id, e.org_id, e.event_name, e.event_time, e.till_id, e.event_reference_id,
+        "SELECT e.event_log_id, e.org_id, e.customer_id, e.event_name, e.event_time, e.till_id, e.event_reference_id,
                 e.unique_id, e.request_id, e.details, coalesce(e.customer_id = ANY(",
     );
     query.push_bind(&owners.customers);

@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 use serde_json::Value;
 
 use super::{
+    adjustments,
     metadata::{ImportMeta, behavioral_event_metadata},
     request::Blocks,
     wire::*,
@@ -32,6 +33,7 @@ fn has_top_level_points(kind: Option<EventKind>) -> bool {
                 | EventKind::TargetCompleted
                 | EventKind::PointsTransfer
                 | EventKind::PointsRedemption
+                | EventKind::ManualPointsAdjustment
         )
     )
 }
@@ -68,7 +70,13 @@ impl Rendering<'_> {
         let detail = |key: &str| row.details.get(key).filter(|value| !value.is_null()).cloned();
         let blocks = self.blocks;
 
-        let bill = if has_bill && blocks.bill_details { self.data.bills.get(&id).map(|bill| self.bill(bill, awards)) } else { None };
+        // The current page: getPointsEarnedBreakup alone still reports the bill, with its header
+        // and the breakup only.
+        let bill = if has_bill && (blocks.bill_details || blocks.points_earned_breakup) {
+            self.data.bills.get(&id).map(|bill| self.bill(bill, awards))
+        } else {
+            None
+        };
         let fields_list = |key: &str| match detail(key) {
             Some(Value::Array(items)) => items,
             _ => Vec::new(),
@@ -111,6 +119,15 @@ impl Rendering<'_> {
                 .flatten(),
             event_reference_id: row.event_reference_id.clone(),
             unique_id: row.unique_id.clone(),
+            manual_points_adjustment_details: (kind == Some(EventKind::ManualPointsAdjustment))
+                .then(|| {
+                    detail("manualPointsAdjustmentDetails")
+                        .and_then(|details| adjustments::manual_points_adjustment(row, details, self.zone))
+                })
+                .flatten(),
+            voucher_redemption_details: (kind == Some(EventKind::VoucherRedemption))
+                .then(|| detail("voucherRedemptionDetails").and_then(|details| adjustments::voucher_redemption(row, details, self.zone)))
+                .flatten(),
             org_id: self.with_org_id.then_some(row.org_id),
         }
     }
@@ -119,19 +136,26 @@ impl Rendering<'_> {
         time::java_timestamp(instant, self.zone)
     }
 
+    /// A legacy time's `*ISO` twin (api-docs/current/DIFF.md §1).
+    fn iso(&self, instant: Option<DateTime<Utc>>) -> Option<String> {
+        instant.map(|instant| time::iso_twin(instant, self.zone))
+    }
+
     fn event_details(&self, row: &EventRow, kind: Option<EventKind>) -> EventDetails {
         let detail = |key: &str| row.details.get(key).filter(|value| !value.is_null()).cloned();
         let goodwill = kind == Some(EventKind::AllocateGoodwillPoints);
         // Behavioural and imported events carry their display name instead of a time; an import
         // has no till, which Capillary reports as -1.
-        let timeless = matches!(kind, Some(EventKind::GenericEvent | EventKind::CustomerPromotionImport));
-        let till_id = match (row.till_id, kind) {
-            (None, Some(EventKind::CustomerPromotionImport)) => Some(-1),
-            (till, _) => till,
+        let import = kind.is_some_and(EventKind::is_import);
+        let timeless = import || kind == Some(EventKind::GenericEvent);
+        let till_id = match row.till_id {
+            None if import => Some(-1),
+            till => till,
         };
         EventDetails {
             event_display_name: detail("eventDisplayName"),
             event_time: (!timeless).then(|| self.time(row.event_time)),
+            event_time_iso: (!timeless).then(|| time::iso_twin(row.event_time, self.zone)),
             till_id,
             display_name: detail("displayName"),
             reason: goodwill.then(|| detail("reason")).flatten(),
@@ -149,9 +173,10 @@ impl Rendering<'_> {
             points_redeemed: row.points_redeemed.three_places(),
             redemption_purpose: row.redemption_purpose.clone(),
             transaction_number: row.transaction_number.clone(),
-            redemption_id: row.redemption_id.clone(),
             billing_time: row.billing_time.map(|time| self.time(time)),
+            billing_time_iso: self.iso(row.billing_time),
             external_reference_number: row.external_reference_number.clone(),
+            redemption_id: row.redemption_id.clone(),
             notes: row.notes.clone(),
             group_redemption: row.group_redemption,
         }
@@ -163,6 +188,7 @@ impl Rendering<'_> {
             .map(|award| RegularPoints {
                 value: award.value.as_written(),
                 expires_on: award.expires_on.map(|time| self.time(time)),
+                expires_on_iso: self.iso(award.expires_on),
                 program_id: award.program_id,
                 program_name: award.program_name.clone(),
                 alternate_currency: alternate_currency(award),
@@ -179,6 +205,7 @@ impl Rendering<'_> {
                 alternate_currency: alternate_currency(award),
                 value: award.value.as_written(),
                 expires_on: award.expires_on.map(|time| self.time(time)),
+                expires_on_iso: self.iso(award.expires_on),
                 returned_points: award.return_points.map(Decimal::as_written),
                 expiry_type: award.expiry_type.clone(),
                 promotion_start_date: award.promotion_start_date.map(|time| self.time(time)),
@@ -213,8 +240,10 @@ impl Rendering<'_> {
         let entry = |award: &AwardRow| BreakupEntry {
             value: award.awarded_value.as_written(),
             expires_on: award.expires_on.map(|time| self.time(time)),
+            expires_on_iso: self.iso(award.expires_on),
             conversion_date: award.conversion_date.map(|time| self.time(time)),
             awarded_on: award.awarded_on.map(|time| self.time(time)),
+            awarded_on_iso: self.iso(award.awarded_on),
             source_value: award.source_value.clone(),
             award_action_details: award.award_action_details.clone(),
             program_id: award.program_id,
@@ -239,7 +268,8 @@ impl Rendering<'_> {
         let id = bill.event_log_id;
         let bill_level = awards.iter().filter(|award| award.line_item_id.is_none());
         let with_breakup = self.blocks.points_earned_breakup;
-        let line_items = self.data.line_items.get(&id).map(Vec::as_slice).unwrap_or_default();
+        let breakup_only = !self.blocks.bill_details;
+        let line_items = if breakup_only { &[] } else { self.data.line_items.get(&id).map(Vec::as_slice).unwrap_or_default() };
         BillDetails {
             bill_type: bill.bill_type.clone(),
             bill_number: bill.bill_number.clone(),
@@ -249,11 +279,13 @@ impl Rendering<'_> {
             note: bill.note.clone(),
             source: bill.source.clone(),
             return_date: bill.return_date.map(|time| self.time(time)),
+            return_date_iso: self.iso(bill.return_date),
             return_amount: bill.return_amount.map(Decimal::as_written),
             bill_date: bill.bill_date.map(|time| self.time(time)),
+            bill_date_iso: self.iso(bill.bill_date),
             return_type: bill.return_type.clone(),
             return_bill_id: bill.return_bill_id,
-            points_earned: self.points_earned(bill_level.clone(), Lists::All),
+            points_earned: (!breakup_only).then(|| self.points_earned(bill_level.clone(), Lists::All)),
             points_earned_breakup: with_breakup.then(|| self.breakup(bill_level)),
             line_items: line_items
                 .iter()
