@@ -424,14 +424,24 @@ async fn alternate_currencies_are_left_out_unless_asked_for() {
     let bill_regular = |event: &Value| event["billDetails"]["pointsEarned"]["regular"].as_array().unwrap().clone();
     let points_only = bill_event(&app, "&getBillDetails=true").await;
     assert_eq!(bill_regular(&points_only).len(), 1);
-    let stars = json!({"value": 25.0, "expiresOn": "2025-03-02 23:59:59.0", "expiresOnISO": "2025-03-02T23:59:59+05:30", "programId": 1155,
-                       "programName": "NASCAR LoyaltyDefaultProgram", "alternateCurrencyIdentifier": "bonusstars",
-                       "alternateCurrencyName": "BonusStars", "expiryType": "rolling"});
+    // The current page reports a currency's awards apart from the points, one entry per currency.
+    let stars = json!([{
+        "regular": [{"value": 25.0, "expiresOn": "2025-03-02 23:59:59.0", "expiresOnISO": "2025-03-02T23:59:59+05:30", "programId": 1155,
+                     "programName": "NASCAR LoyaltyDefaultProgram", "expiryType": "rolling"}],
+        "promo": [], "promised": [],
+        "alternateCurrencyName": "BonusStars", "alternateCurrencyIdentifier": "bonusstars"
+    }]);
+    assert!(points_only["billDetails"].get("alternateCurrencyValueEarned").is_none());
     for flags in
         ["&includeAlternateCurrencies=true", "&alternateCurrencyNames=BonusStars", "&alternateCurrencyNames=bonusstars,CarbonCredits"]
     {
         let with = bill_event(&app, &format!("&getBillDetails=true{flags}")).await;
-        assert_eq!(bill_regular(&with), vec![bill_regular(&points_only)[0].clone(), stars.clone()], "{flags}");
+        assert_eq!(bill_regular(&with), bill_regular(&points_only), "{flags}");
+        assert_eq!(with["billDetails"]["alternateCurrencyValueEarned"], stars, "{flags}");
+        assert_eq!(
+            keys(&with["billDetails"])[keys(&with["billDetails"]).len() - 3..],
+            ["pointsEarned", "alternateCurrencyValueEarned", "lineItems"]
+        );
     }
     // Another currency's name leaves BonusStars out.
     let with = bill_event(&app, "&getBillDetails=true&alternateCurrencyNames=CarbonCredits").await;
@@ -442,7 +452,8 @@ async fn alternate_currencies_are_left_out_unless_asked_for() {
         &v2("identifierName=id&identifierValue=347689245&source=INSTORE&eventIds=90400010&alternateCurrencyNames=CarbonCredits"),
     )
     .await);
-    assert_eq!(single(&body)["pointsEarned"]["regular"][0]["alternateCurrencyName"], "CarbonCredits");
+    assert_eq!(single(&body)["alternateCurrencyValueEarned"][0]["alternateCurrencyName"], "CarbonCredits");
+    assert_eq!(single(&body)["pointsEarned"]["regular"], json!([]));
 }
 
 #[tokio::test]
@@ -456,7 +467,7 @@ async fn an_unknown_alternate_currency_name_is_a_9018_warning() {
         // The current page's warning form (api-docs/current/DIFF.md §2.4).
         json!([{"code": 9018, "message": "alternate currency with given name not found for org, name: dsdsd", "status": false}])
     );
-    assert_eq!(single(&body)["billDetails"]["pointsEarned"]["regular"][1]["alternateCurrencyName"], "BonusStars");
+    assert_eq!(single(&body)["billDetails"]["alternateCurrencyValueEarned"][0]["alternateCurrencyName"], "BonusStars");
 }
 
 // ------------------------------------------------------------------ who: identifiers, sources, groups

@@ -4,6 +4,7 @@
 //! event with its org. `docs/explode.md` describes every parameter and choice.
 
 mod adjustments;
+mod alternate_currencies;
 pub mod codes;
 mod metadata;
 mod render;

@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use serde_json::Value;
 
 use super::{
-    adjustments,
+    adjustments, alternate_currencies,
     metadata::{ImportMeta, behavioral_event_metadata},
     request::Blocks,
     wire::*,
@@ -81,8 +81,10 @@ impl Rendering<'_> {
             Some(Value::Array(items)) => items,
             _ => Vec::new(),
         };
-        let top_level_points = has_top_level_points(kind).then(|| self.points_earned(awards.iter(), Lists::All));
-        let top_level_breakup = (has_top_level_points(kind) && blocks.points_earned_breakup).then(|| self.breakup(awards.iter()));
+        let (points, currencies) = alternate_currencies::split(awards.iter());
+        let top_level = has_top_level_points(kind);
+        let top_level_points = top_level.then(|| self.points_earned(points.iter().copied(), Lists::All));
+        let top_level_breakup = (top_level && blocks.points_earned_breakup).then(|| self.breakup(points.iter().copied()));
         let transfer = (kind == Some(EventKind::PointsTransfer)).then(|| self.data.transfers.get(&id)).flatten();
 
         Event {
@@ -107,6 +109,10 @@ impl Rendering<'_> {
             point_in_time_slabs: (kind == Some(EventKind::TransactionAdd) && blocks.bill_details).then(|| self.slabs(id)),
             points_earned: top_level_points,
             points_earned_breakup: top_level_breakup,
+            alternate_currency_value_earned: top_level.then(|| self.currency_points(&currencies)).flatten(),
+            alternate_currency_value_earned_breakup: (top_level && blocks.points_earned_breakup)
+                .then(|| self.currency_breakup(&currencies))
+                .flatten(),
             behavioral_event_metadata: (kind == Some(EventKind::GenericEvent))
                 .then(|| detail("behavioralEventMetadata").map(behavioral_event_metadata))
                 .flatten(),
@@ -182,7 +188,7 @@ impl Rendering<'_> {
         }
     }
 
-    fn points_earned<'r>(&self, awards: impl Iterator<Item = &'r AwardRow> + Clone, lists: Lists) -> PointsEarned {
+    pub(super) fn points_earned<'r>(&self, awards: impl Iterator<Item = &'r AwardRow> + Clone, lists: Lists) -> PointsEarned {
         let of_type = |award_type: AwardType| awards.clone().filter(move |award| award.award_type == award_type);
         let regular: Vec<RegularPoints> = of_type(AwardType::Regular)
             .map(|award| RegularPoints {
@@ -191,7 +197,6 @@ impl Rendering<'_> {
                 expires_on_iso: self.iso(award.expires_on),
                 program_id: award.program_id,
                 program_name: award.program_name.clone(),
-                alternate_currency: alternate_currency(award),
                 return_points: award.return_points.map(Decimal::as_written),
                 expiry_type: award.expiry_type.clone(),
             })
@@ -202,7 +207,6 @@ impl Rendering<'_> {
                 promotion_name: award.promotion_name.clone(),
                 program_id: award.program_id,
                 program_name: award.program_name.clone(),
-                alternate_currency: alternate_currency(award),
                 value: award.value.as_written(),
                 expires_on: award.expires_on.map(|time| self.time(time)),
                 expires_on_iso: self.iso(award.expires_on),
@@ -218,7 +222,6 @@ impl Rendering<'_> {
                 conversion_date: award.conversion_date.map(|time| self.time(time)),
                 program_id: award.program_id,
                 program_name: award.program_name.clone(),
-                alternate_currency: alternate_currency(award),
                 promotion_id: award.promotion_id,
                 promotion_name: award.promotion_name.clone(),
             })
@@ -235,7 +238,7 @@ impl Rendering<'_> {
         }
     }
 
-    fn breakup<'r>(&self, awards: impl Iterator<Item = &'r AwardRow>) -> PointsEarnedBreakup {
+    pub(super) fn breakup<'r>(&self, awards: impl Iterator<Item = &'r AwardRow>) -> PointsEarnedBreakup {
         let (promised, regular): (Vec<&AwardRow>, Vec<&AwardRow>) = awards.partition(|award| award.award_type == AwardType::Promised);
         let entry = |award: &AwardRow| BreakupEntry {
             value: award.awarded_value.as_written(),
@@ -248,7 +251,6 @@ impl Rendering<'_> {
             award_action_details: award.award_action_details.clone(),
             program_id: award.program_id,
             program_name: award.program_name.clone(),
-            alternate_currency: alternate_currency(award),
             allocation_strategy_id: award.allocation_strategy_id,
             allocation_strategy_name: award.allocation_strategy_name.clone(),
             points_category_id: award.points_category_id,
@@ -266,7 +268,7 @@ impl Rendering<'_> {
 
     fn bill(&self, bill: &BillRow, awards: &[AwardRow]) -> BillDetails {
         let id = bill.event_log_id;
-        let bill_level = awards.iter().filter(|award| award.line_item_id.is_none());
+        let (bill_level, currencies) = alternate_currencies::split(awards.iter().filter(|award| award.line_item_id.is_none()));
         let with_breakup = self.blocks.points_earned_breakup;
         let breakup_only = !self.blocks.bill_details;
         let line_items = if breakup_only { &[] } else { self.data.line_items.get(&id).map(Vec::as_slice).unwrap_or_default() };
@@ -285,12 +287,18 @@ impl Rendering<'_> {
             bill_date_iso: self.iso(bill.bill_date),
             return_type: bill.return_type.clone(),
             return_bill_id: bill.return_bill_id,
-            points_earned: (!breakup_only).then(|| self.points_earned(bill_level.clone(), Lists::All)),
-            points_earned_breakup: with_breakup.then(|| self.breakup(bill_level)),
+            points_earned: (!breakup_only).then(|| self.points_earned(bill_level.iter().copied(), Lists::All)),
+            points_earned_breakup: with_breakup.then(|| self.breakup(bill_level.iter().copied())),
+            alternate_currency_value_earned: (!breakup_only).then(|| self.currency_points(&currencies)).flatten(),
+            alternate_currency_value_earned_breakup: with_breakup.then(|| self.currency_breakup(&currencies)).flatten(),
             line_items: line_items
                 .iter()
                 .map(|item| {
-                    let of_item = awards.iter().filter(|award| award.line_item_id == Some(item.line_item_id));
+                    // A line item reports its points; currencies are reported for the whole bill.
+                    let of_item = awards
+                        .iter()
+                        .filter(|award| award.line_item_id == Some(item.line_item_id) && award.alternate_currency_identifier.is_none());
+                    let earned = of_item.clone().next().is_some();
                     LineItem {
                         id: item.line_item_id,
                         item_code: item.item_code.clone(),
@@ -305,8 +313,8 @@ impl Rendering<'_> {
                         return_rate: item.return_rate.map(Decimal::as_written),
                         return_qty: item.return_qty.map(Decimal::as_written),
                         return_value: item.return_value.map(Decimal::as_written),
-                        points_earned: self.points_earned(of_item.clone(), Lists::All),
-                        points_earned_breakup: with_breakup.then(|| self.breakup(of_item)),
+                        points_earned: earned.then(|| self.points_earned(of_item.clone(), Lists::All)),
+                        points_earned_breakup: (earned && with_breakup).then(|| self.breakup(of_item)),
                     }
                 })
                 .collect(),
@@ -328,8 +336,12 @@ impl Rendering<'_> {
             trigger_value: completion.trigger_value.map(Decimal::three_places),
             source_id: completion.source_id,
             source_type: completion.source_type,
-            points_earned: self.points_earned(awards.iter(), Lists::PromisedAndEarned),
-            points_earned_breakup: self.blocks.points_earned_breakup.then(|| self.breakup(awards.iter())),
+            points_earned: self
+                .points_earned(awards.iter().filter(|award| award.alternate_currency_identifier.is_none()), Lists::PromisedAndEarned),
+            points_earned_breakup: self
+                .blocks
+                .points_earned_breakup
+                .then(|| self.breakup(awards.iter().filter(|award| award.alternate_currency_identifier.is_none()))),
             mile_stone_name: completion.milestone_name.clone(),
         }
     }
@@ -394,16 +406,9 @@ impl Rendering<'_> {
 }
 
 #[derive(Debug, Clone, Copy)]
-enum Lists {
+pub(super) enum Lists {
     All,
     PromisedAndEarned,
-}
-
-fn alternate_currency(award: &AwardRow) -> Option<AlternateCurrency> {
-    Some(AlternateCurrency {
-        alternate_currency_identifier: award.alternate_currency_identifier.clone()?,
-        alternate_currency_name: award.alternate_currency_name.clone()?,
-    })
 }
 
 /// A stored id as the number Capillary prints, or the text when it is not one.

@@ -48,6 +48,8 @@ pub struct Event {
     pub point_in_time_slabs: Option<Vec<PointInTimeSlab>>,
     pub points_earned: Option<PointsEarned>,
     pub points_earned_breakup: Option<PointsEarnedBreakup>,
+    pub alternate_currency_value_earned: Option<Vec<AlternateCurrencyPoints>>,
+    pub alternate_currency_value_earned_breakup: Option<Vec<AlternateCurrencyBreakup>>,
     pub behavioral_event_metadata: Option<Value>,
     pub transferred_from: Option<TransferParty>,
     pub transferred_to: Option<TransferParty>,
@@ -104,12 +106,23 @@ pub struct PointsEarned {
     pub promised: Option<Vec<PromisedPoints>>,
 }
 
-#[skip_serializing_none]
+/// One alternate currency's awards, apart from the points (the current page).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AlternateCurrency {
-    pub alternate_currency_identifier: String,
+pub struct AlternateCurrencyPoints {
+    #[serde(flatten)]
+    pub points: PointsEarned,
     pub alternate_currency_name: String,
+    pub alternate_currency_identifier: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlternateCurrencyBreakup {
+    #[serde(flatten)]
+    pub breakup: PointsEarnedBreakup,
+    pub alternate_currency_name: String,
+    pub alternate_currency_identifier: String,
 }
 
 #[skip_serializing_none]
@@ -122,8 +135,6 @@ pub struct RegularPoints {
     pub expires_on_iso: Option<String>,
     pub program_id: i64,
     pub program_name: String,
-    #[serde(flatten)]
-    pub alternate_currency: Option<AlternateCurrency>,
     pub return_points: Option<Number>,
     pub expiry_type: Option<String>,
 }
@@ -136,8 +147,6 @@ pub struct PromoPoints {
     pub promotion_name: Option<String>,
     pub program_id: i64,
     pub program_name: String,
-    #[serde(flatten)]
-    pub alternate_currency: Option<AlternateCurrency>,
     pub value: Number,
     pub expires_on: Option<String>,
     #[serde(rename = "expiresOnISO")]
@@ -156,8 +165,6 @@ pub struct PromisedPoints {
     pub conversion_date: Option<String>,
     pub program_id: i64,
     pub program_name: String,
-    #[serde(flatten)]
-    pub alternate_currency: Option<AlternateCurrency>,
     pub promotion_id: Option<i64>,
     pub promotion_name: Option<String>,
 }
@@ -187,8 +194,6 @@ pub struct BreakupEntry {
     pub award_action_details: Option<Value>,
     pub program_id: i64,
     pub program_name: String,
-    #[serde(flatten)]
-    pub alternate_currency: Option<AlternateCurrency>,
     pub allocation_strategy_id: Option<i64>,
     pub allocation_strategy_name: Option<String>,
     pub points_category_id: Option<i64>,
@@ -256,6 +261,8 @@ pub struct BillDetails {
     /// `getBillDetails`), as the current page's sample shows.
     pub points_earned: Option<PointsEarned>,
     pub points_earned_breakup: Option<PointsEarnedBreakup>,
+    pub alternate_currency_value_earned: Option<Vec<AlternateCurrencyPoints>>,
+    pub alternate_currency_value_earned_breakup: Option<Vec<AlternateCurrencyBreakup>>,
     pub line_items: Vec<LineItem>,
 }
 
@@ -276,7 +283,8 @@ pub struct LineItem {
     pub return_rate: Option<Number>,
     pub return_qty: Option<Number>,
     pub return_value: Option<Number>,
-    pub points_earned: PointsEarned,
+    /// Left out for an item that earned nothing (the current page's bill sample).
+    pub points_earned: Option<PointsEarned>,
     pub points_earned_breakup: Option<PointsEarnedBreakup>,
 }
 
