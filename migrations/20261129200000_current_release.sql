@@ -9,3 +9,11 @@ ALTER TABLE org_releases ADD COLUMN reports_2026_target_fields boolean NOT NULL 
 -- When a user target last changed (NULL: when it was enrolled), and whether the customer left it.
 ALTER TABLE user_targets ADD COLUMN last_updated_on timestamptz;
 ALTER TABLE user_targets ADD COLUMN un_enrolled boolean NOT NULL DEFAULT false;
+
+-- The names a transfer recorded for its two customers, when they differ from the current ones
+-- (NULL: the customer's current name). The 2026 PointsTransfer sample names customer 566135941
+-- "John Doe"; the 2026 targetGroups samples name the same customer "John Pork".
+ALTER TABLE points_transfers ADD COLUMN from_first_name text;
+ALTER TABLE points_transfers ADD COLUMN from_last_name text;
+ALTER TABLE points_transfers ADD COLUMN to_first_name text;
+ALTER TABLE points_transfers ADD COLUMN to_last_name text;
