@@ -302,6 +302,8 @@ pub enum RelaxationKind {
     AnyOrder,
     /// Object keys may come in another order (the key set stays exact).
     KeyOrder,
+    /// The answer may carry the key `path` names although the sample leaves it out.
+    ExtraKey,
     /// At `path` and everywhere under it, the answer may carry the `*ISO` twin of a legacy time
     /// the sample prints without one (api-docs/current/DIFF.md §1): right after its legacy key,
     /// with the legacy value's wall-clock digits, whole seconds, and `Z` or `±hh:mm`.
@@ -415,7 +417,11 @@ fn compare(actual: &Json, expected: &Json, path: &str, relaxations: &[Relaxation
         }
         (Json::Object(a), Json::Object(e)) => {
             let twins = allowed_twins(a, expected, path, relaxations);
-            let a: Vec<&(String, Json)> = a.iter().filter(|(key, _)| !twins.contains(&key.as_str())).collect();
+            let a: Vec<&(String, Json)> = a
+                .iter()
+                .filter(|(key, _)| !twins.contains(&key.as_str()))
+                .filter(|(key, _)| expected.get(key).is_some() || !relaxed(relaxations, RelaxationKind::ExtraKey, &format!("{path}.{key}")))
+                .collect();
             let missing: Vec<&str> = e.iter().filter(|(key, _)| actual.get(key).is_none()).map(|(key, _)| key.as_str()).collect();
             let extra: Vec<&str> = a.iter().filter(|(key, _)| expected.get(key).is_none()).map(|(key, _)| key.as_str()).collect();
             if !missing.is_empty() {
