@@ -110,7 +110,7 @@ fn oauth_secret(key: &str) -> String {
     client.unwrap_or_else(|| panic!("no OAuth client {key} in fixtures/default"))["client_secret"].as_str().unwrap().to_owned()
 }
 
-async fn send(app: &TestApp, manifest: &Manifest, request: &SampleRequest) -> TestResponse {
+pub async fn send(app: &TestApp, manifest: &Manifest, request: &SampleRequest) -> TestResponse {
     let method: Method = request.method.parse().expect("method");
     let mut builder = app.request(method, &request.uri());
     builder = match &request.credential {
