@@ -119,9 +119,7 @@ async fn a_utc_org_writes_z_and_an_indian_org_its_offset() {
     assert_eq!(body["events"][0]["eventDetails"]["eventTimeISO"], "2023-07-27T19:14:10+05:30");
     // v2.1 is the same engine: it prints the twins too.
     let body = ok(&app
-        .get(&format!(
-            "/v2.1/pointsLedger/getLedgerExplodeInfo?identifierName=id&identifierValue=1709400643455&source=INSTORE&eventIds=8143509"
-        ))
+        .get("/v2.1/pointsLedger/getLedgerExplodeInfo?identifierName=id&identifierValue=1709400643455&source=INSTORE&eventIds=8143509")
         .demo()
         .send()
         .await);
