@@ -17,8 +17,13 @@ const JOHN: &str = "identifierName=id&identifierValue=566135941&source=INSTORE";
 /// Jane (566881933), who received John's transfer and made the bill 634510612.
 const JANE: &str = "identifierName=id&identifierValue=566881933&source=INSTORE";
 
+/// A request as a till of the default bundle (every till's password is demo123).
+async fn as_till(app: &TestApp, till: &str, uri: &str) -> TestResponse {
+    app.get(uri).basic(till, "demo123").send().await
+}
+
 async fn docdemo(app: &TestApp, uri: &str) -> TestResponse {
-    app.get(uri).basic(DOCDEMO_TILL, "demo123").send().await
+    as_till(app, DOCDEMO_TILL, uri).await
 }
 
 #[track_caller]
@@ -162,22 +167,17 @@ async fn each_current_event_name_finds_its_events_by_their_reference_id() {
         let printed = if name == "NewBill" { "TransactionAdd" } else { name };
         assert!(body["events"].as_array().unwrap().iter().all(|event| event["eventName"] == printed), "{name}: {body}");
     }
-    let body = ok(&app
-        .get(&format!(
-            "{V2}?identifierName=id&identifierValue=100739201&source=INSTORE&eventName=voucherredemption&eventReferenceIds=90285353"
-        ))
-        .basic("vidhi.till", "demo123")
-        .send()
-        .await);
+    let body = ok(&as_till(
+        &app,
+        "vidhi.till",
+        &format!("{V2}?identifierName=id&identifierValue=100739201&source=INSTORE&eventName=voucherredemption&eventReferenceIds=90285353"),
+    )
+    .await);
     assert_eq!(event_ids(&body), [19942815]);
     assert_eq!(body["events"][0]["voucherRedemptionDetails"]["voucherIssuedId"], 90285353);
-    let body = ok(&app
-        .get(&format!(
+    let body = ok(&as_till(&app, "docdemo.in.till", &format!(
             "{V2}?identifierName=id&identifierValue=565039506&source=INSTORE&eventName=GenericEvent&eventReferenceIds=fb98ae16-668d-4c48-826b-1c13fa5344e7"
-        ))
-        .basic("docdemo.in.till", "demo123")
-        .send()
-        .await);
+        )).await);
     assert_eq!(event_ids(&body), [44049002]);
 }
 
@@ -282,11 +282,12 @@ async fn the_9018_warnings_have_the_current_forms() {
     );
     assert_eq!(keys_of(&body["warnings"][0]), ["code", "message", "status"]);
     // An org without any alternate currency says so on every call.
-    let body = ok(&app
-        .get(&format!("{V2}?identifierName=id&identifierValue=565039506&source=INSTORE&eventIds=44049002"))
-        .basic("docdemo.in.till", "demo123")
-        .send()
-        .await);
+    let body = ok(&as_till(
+        &app,
+        "docdemo.in.till",
+        &format!("{V2}?identifierName=id&identifierValue=565039506&source=INSTORE&eventIds=44049002"),
+    )
+    .await);
     assert_eq!(
         body["warnings"],
         json!([{"code": 9018, "message": "no alternate currency found for org with given input params", "status": false}])
