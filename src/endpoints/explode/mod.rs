@@ -5,6 +5,7 @@
 
 mod adjustments;
 mod alternate_currencies;
+mod bill;
 pub mod codes;
 mod metadata;
 mod render;
