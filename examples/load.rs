@@ -63,6 +63,10 @@ async fn targets(client: &reqwest::Client, base: &str, manifest: &str) -> Vec<Ta
     for sample in manifest["samples"].as_array().expect("samples") {
         let request = &sample["request"];
         let name = sample["name"].as_str().unwrap();
+        // The load is of answers; a documented error's request is no load.
+        if sample["status"] != 200 {
+            continue;
+        }
         if let Some((_, target)) = targets.iter_mut().find(|(seen, _)| seen == request) {
             target.label += &format!(", {name}");
             continue;

@@ -3,9 +3,40 @@
 
 use serde_json::Number;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
-#[sqlx(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decimal(rust_decimal::Decimal);
+
+impl sqlx::Type<sqlx::Postgres> for Decimal {
+    fn type_info() -> sqlx::postgres::PgTypeInfo {
+        <rust_decimal::Decimal as sqlx::Type<sqlx::Postgres>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::postgres::PgTypeInfo) -> bool {
+        <rust_decimal::Decimal as sqlx::Type<sqlx::Postgres>>::compatible(ty)
+    }
+}
+
+impl sqlx::Encode<'_, sqlx::Postgres> for Decimal {
+    fn encode_by_ref(&self, buf: &mut sqlx::postgres::PgArgumentBuffer) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        self.0.encode_by_ref(buf)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Postgres> for Decimal {
+    /// rust_decimal reads a zero without its scale (`0.0` comes back `0`); the scale is kept
+    /// here, since the digits as written are what the APIs print.
+    fn decode(value: sqlx::postgres::PgValueRef<'r>) -> Result<Decimal, sqlx::error::BoxDynError> {
+        use sqlx::{ValueRef, postgres::PgValueFormat};
+        if !value.is_null() && value.format() == PgValueFormat::Binary {
+            // The binary header: digit count, weight, sign, display scale (big-endian u16s).
+            let bytes = value.as_bytes()?;
+            if let [0, 0, _, _, 0, 0, scale_high, scale_low, ..] = *bytes {
+                return Ok(Decimal(rust_decimal::Decimal::new(0, u32::from(u16::from_be_bytes([scale_high, scale_low])))));
+            }
+        }
+        <rust_decimal::Decimal as sqlx::Decode<sqlx::Postgres>>::decode(value).map(Decimal)
+    }
+}
 
 impl Decimal {
     /// The digits as written: a whole number (no fraction digits) is an integer, anything else a
@@ -35,6 +66,11 @@ impl Decimal {
         // PostgreSQL's round(): halves away from zero.
         let rounded = self.0.round_dp_with_strategy(3, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
         format!("{rounded:.3}")
+    }
+
+    /// An amount written as text (`"100.0"`), as event details keep them.
+    pub fn parse(text: &str) -> Option<Decimal> {
+        text.parse::<rust_decimal::Decimal>().ok().map(Decimal)
     }
 
     fn as_double_number(self) -> Number {

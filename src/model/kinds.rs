@@ -58,14 +58,21 @@ text_enum! {
     /// universe; a name that is none of these is an event of another kind, reported generically.
     pub enum EventKind {
         TransactionAdd => "TransactionAdd",
+        NewBill => "NewBill",
+        GroupTransactionAdd => "GroupTransactionAdd",
         ReturnBill => "ReturnBill",
         GenericEvent => "GenericEvent",
         CustomerRegistration => "CustomerRegistration",
+        CustomerUpdate => "CustomerUpdate",
         AllocateGoodwillPoints => "AllocateGoodwillPoints",
         TargetCompleted => "TargetCompleted",
         PointsTransfer => "PointsTransfer",
         PointsRedemption => "PointsRedemption",
         CustomerPromotionImport => "CustomerPromotionImport",
+        LineItemsPointsPromotionImport => "LineItemsPointsPromotionImport",
+        BillPointsPromotionImport => "BillPointsPromotionImport",
+        ManualPointsAdjustment => "ManualPointsAdjustment",
+        VoucherRedemption => "VoucherRedemption",
     }
 }
 
@@ -78,6 +85,14 @@ impl EventKind {
 
     /// Bills: transactions and their returns.
     pub fn has_bill(self) -> bool {
-        matches!(self, EventKind::TransactionAdd | EventKind::ReturnBill)
+        matches!(self, EventKind::TransactionAdd | EventKind::NewBill | EventKind::GroupTransactionAdd | EventKind::ReturnBill)
+    }
+
+    /// Imports: a display name instead of a time, and no till.
+    pub fn is_import(self) -> bool {
+        matches!(
+            self,
+            EventKind::CustomerPromotionImport | EventKind::LineItemsPointsPromotionImport | EventKind::BillPointsPromotionImport
+        )
     }
 }

@@ -1,6 +1,6 @@
 //! How Capillary writes an instant, in the time zone of the org the data belongs to.
 
-use chrono::{DateTime, Timelike, Utc};
+use chrono::{DateTime, Offset, Timelike, Utc};
 use chrono_tz::Tz;
 
 /// `2024-06-20T12:23:15.000+0530`: milliseconds and a colon-less offset (v3 answers, auth errors).
@@ -23,6 +23,27 @@ pub fn java_timestamp(instant: DateTime<Utc>, zone: Tz) -> String {
     format!("{}.{fraction}", local.format("%Y-%m-%d %H:%M:%S"))
 }
 
+/// `2024-06-20 12:23:15`: whole seconds, no fraction (a manual adjustment's `createdOn`).
+pub fn plain_seconds(instant: DateTime<Utc>, zone: Tz) -> String {
+    instant.with_timezone(&zone).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// `2024-06-20T12:23:15+05:30` or `2024-06-20T12:23:15Z`: the `*ISO` twin Capillary prints next to
+/// a legacy time since 2026 (api-docs/current/DIFF.md §1): the legacy field's wall-clock digits,
+/// whole seconds, and the org's offset, UTC written `Z`.
+pub fn iso_twin(instant: DateTime<Utc>, zone: Tz) -> String {
+    let local = instant.with_timezone(&zone);
+    let offset = local.offset().fix().local_minus_utc();
+    let suffix = if offset == 0 {
+        "Z".to_owned()
+    } else {
+        let sign = if offset < 0 { '-' } else { '+' };
+        let minutes = offset.unsigned_abs() / 60;
+        format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+    };
+    format!("{}{suffix}", local.format("%Y-%m-%dT%H:%M:%S"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,5 +59,8 @@ mod tests {
         assert_eq!(wall_clock_z(at("2024-06-19T18:30:00Z"), kolkata), "2024-06-20T00:00:00.000Z");
         assert_eq!(java_timestamp(at("2024-06-20T06:53:15Z"), kolkata), "2024-06-20 12:23:15.0");
         assert_eq!(java_timestamp(at("2024-06-20T06:53:15.120Z"), kolkata), "2024-06-20 12:23:15.12");
+        assert_eq!(iso_twin(at("2024-06-20T06:53:15.120Z"), kolkata), "2024-06-20T12:23:15+05:30");
+        assert_eq!(iso_twin(at("2026-02-10T20:25:58Z"), chrono_tz::UTC), "2026-02-10T20:25:58Z");
+        assert_eq!(iso_twin(at("2026-02-10T20:25:58Z"), chrono_tz::America::New_York), "2026-02-10T15:25:58-05:00");
     }
 }

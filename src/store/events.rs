@@ -24,6 +24,7 @@ pub struct Owners {
 pub struct EventRow {
     pub event_log_id: i64,
     pub org_id: i64,
+    pub customer_id: Option<i64>,
     pub event_name: String,
     pub event_time: DateTime<Utc>,
     pub till_id: Option<i64>,
@@ -45,7 +46,7 @@ impl EventRow {
 /// (their own, a transfer they gave or received, or their group's).
 fn select_events(owners: &Owners) -> QueryBuilder<Postgres> {
     let mut query = QueryBuilder::new(
-        "SELECT e.event_log_id, e.org_id, e.event_name, e.event_time, e.till_id, e.event_reference_id,
+        "SELECT e.event_log_id, e.org_id, e.customer_id, e.event_name, e.event_time, e.till_id, e.event_reference_id,
                 e.unique_id, e.request_id, e.details, coalesce(e.customer_id = ANY(",
     );
     query.push_bind(&owners.customers);
@@ -247,8 +248,10 @@ pub struct TransferRow {
 pub async fn transfers(db: impl PgExecutor<'_>, org_ids: &[i64], event_log_ids: &[i64]) -> sqlx::Result<Vec<TransferRow>> {
     sqlx::query_as(
         "SELECT t.event_log_id, t.transfer_type, t.notes,
-                t.from_customer_id, f.first_name AS from_first_name, f.last_name AS from_last_name,
-                t.to_customer_id, r.first_name AS to_first_name, r.last_name AS to_last_name
+                t.from_customer_id, coalesce(t.from_first_name, f.first_name) AS from_first_name,
+                coalesce(t.from_last_name, f.last_name) AS from_last_name,
+                t.to_customer_id, coalesce(t.to_first_name, r.first_name) AS to_first_name,
+                coalesce(t.to_last_name, r.last_name) AS to_last_name
          FROM points_transfers t
          JOIN customers f ON f.customer_id = t.from_customer_id
          JOIN customers r ON r.customer_id = t.to_customer_id

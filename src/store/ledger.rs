@@ -134,7 +134,8 @@ pub async fn awards(
                 coalesce(a.extra->>'programName', p.name) AS program_name,
                 a.promotion_id, coalesce(a.extra->>'promotionName', pr.name) AS promotion_name,
                 pr.start_date AS promotion_start_date, pr.end_date AS promotion_end_date,
-                a.value, a.value + coalesce((a.extra->>'returnPoints')::numeric, 0) AS awarded_value,
+                a.value, -- The points as awarded: what the award recorded, else its value plus what returns took back.
+                coalesce((a.extra->>'awardedValue')::numeric, a.value + coalesce((a.extra->>'returnPoints')::numeric, 0)) AS awarded_value,
                 (a.extra->>'returnPoints')::numeric AS return_points,
                 a.expires_on, a.expiry_type, a.conversion_date, a.awarded_on,
                 a.allocation_strategy_id, a.allocation_strategy_name, a.expiry_strategy_id, a.expiry_strategy_name,

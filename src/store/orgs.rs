@@ -87,11 +87,23 @@ pub async fn connected_orgs(db: impl PgExecutor<'_>, org_id: i64, other_org_ids:
     Ok(rows.into_iter().map(Org::from).collect())
 }
 
-/// Whether the org's Capillary release reports when targets and streaks were achieved.
-pub async fn reports_achievement_times(db: impl PgExecutor<'_>, org_id: i64) -> sqlx::Result<bool> {
-    let reports: Option<bool> =
-        sqlx::query_scalar("SELECT reports_achievement_times FROM org_releases WHERE org_id = $1").bind(org_id).fetch_optional(db).await?;
-    Ok(reports.unwrap_or(true))
+/// Where the org's Capillary release changes what v3 prints; an org without a row runs the
+/// current release.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct Release {
+    /// targetAchievedDateTime and streakAchievedDateTime (a mid-2024 release).
+    pub reports_achievement_times: bool,
+    /// The 2026 targetGroups fields (orgId, lastUpdatedOn, targetAchievedEventLogId, unEnrolled, ...).
+    pub reports_2026_target_fields: bool,
+}
+
+pub async fn release(db: impl PgExecutor<'_>, org_id: i64) -> sqlx::Result<Release> {
+    let release: Option<Release> =
+        sqlx::query_as("SELECT reports_achievement_times, reports_2026_target_fields FROM org_releases WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(release.unwrap_or(Release { reports_achievement_times: true, reports_2026_target_fields: true }))
 }
 
 /// The credentials a universe holds, as a client sends them.

@@ -65,6 +65,10 @@ pub struct TargetRow {
     pub event_name: String,
     pub enrolled_on: Option<DateTime<Utc>>,
     pub achieved_on: Option<DateTime<Utc>>,
+    pub last_updated_on: Option<DateTime<Utc>>,
+    pub un_enrolled: bool,
+    /// The event that achieved the target, from its completion.
+    pub target_achieved_event_log_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -146,25 +150,28 @@ pub async fn targets(
                     p.ref_code, p.start_date, p.end_date, p.start_time, p.end_time,
                     ut.target_value, ut.achieved_value,
                     r.name AS target_name, r.target_type, r.target_entity, r.target_rule_id, r.event_name,
-                    ut.enrolled_on, ut.achieved_on
+                    ut.enrolled_on, ut.achieved_on, coalesce(ut.last_updated_on, ut.enrolled_on) AS last_updated_on, ut.un_enrolled,
+                    (SELECT c.target_achieved_event_log_id FROM target_completions c
+                     WHERE c.user_target_id = ut.user_target_id AND c.milestone_id IS NULL
+                     ORDER BY c.event_log_id LIMIT 1) AS target_achieved_event_log_id
              FROM user_targets ut
              JOIN target_rules r ON r.target_rule_id = ut.target_rule_id
              JOIN target_periods p ON p.period_id = ut.period_id
              LEFT JOIN alternate_currencies ac ON ac.alternate_currency_id = r.alternate_currency_id
              WHERE ut.org_id = $1 AND ut.customer_id = $2 AND r.target_group_id = ANY($3)
-               AND ($5 OR r.is_active) AND ($6::bigint IS NULL OR r.target_rule_id = $6)
+               AND ($5 OR r.is_active) AND ($6::bigint IS NULL OR r.target_rule_id = $6 OR r.target_group_id = $6)
              UNION ALL
              SELECT r.target_group_id, NULL, p.period_id, r.program_id,
                     ac.identifier, ac.name,
                     p.ref_code, p.start_date, p.end_date, p.start_time, p.end_time,
                     r.target_value, 0::numeric,
                     r.name, r.target_type, r.target_entity, r.target_rule_id, r.event_name,
-                    NULL::timestamptz, NULL::timestamptz
+                    NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, false, NULL::bigint
              FROM target_periods p
              JOIN target_rules r ON r.target_group_id = p.target_group_id
              LEFT JOIN alternate_currencies ac ON ac.alternate_currency_id = r.alternate_currency_id
              WHERE p.org_id = $1 AND p.target_group_id = ANY($4)
-               AND ($5 OR r.is_active) AND ($6::bigint IS NULL OR r.target_rule_id = $6)
+               AND ($5 OR r.is_active) AND ($6::bigint IS NULL OR r.target_rule_id = $6 OR r.target_group_id = $6)
          ) targets
          ORDER BY target_group_id, start_time, period_id, target_rule_id, user_target_id",
     )

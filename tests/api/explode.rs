@@ -182,7 +182,7 @@ async fn the_v2_pages_endpoint_examples_work() {
         },
         "pointsEarnedBreakup": {
             "regular": [{
-                "value": 200.0, "awardedOn": "2024-02-04 19:30:00.0", "sourceValue": 1,
+                "value": 200.0, "awardedOn": "2024-02-04 19:30:00.0", "awardedOnISO": "2024-02-04T19:30:00+05:30", "sourceValue": 1,
                 "awardActionDetails": {"id": 90409003, "name": "AWARD_POINTS_ACTION", "rulesetId": 1203, "rulesetName": "ruleset_cup_series"},
                 "programId": 1155, "programName": "NASCAR LoyaltyDefaultProgram",
                 "allocationStrategyId": 9040805, "allocationStrategyName": "Check-in points",
@@ -240,7 +240,7 @@ async fn target_completions_of_every_source_type_have_their_shape() {
             "pointsEarned": {
                 "promo": [{"promotionId": 9040602, "promotionName": "Streak bonus", "programId": 1155,
                            "programName": "NASCAR LoyaltyDefaultProgram", "value": 150.0,
-                           "expiresOn": "2025-04-21 23:59:59.0", "expiryType": "fixed"}],
+                           "expiresOn": "2025-04-21 23:59:59.0", "expiresOnISO": "2025-04-21T23:59:59+05:30", "expiryType": "fixed"}],
                 "promised": []
             }
         })
@@ -256,7 +256,7 @@ async fn target_completions_of_every_source_type_have_their_shape() {
             "pointsEarned": {
                 "promo": [{"promotionId": 9040603, "promotionName": "Unified target reward", "programId": 1155,
                            "programName": "NASCAR LoyaltyDefaultProgram", "value": 250.0,
-                           "expiresOn": "2025-05-31 23:59:59.0", "expiryType": "fixed"}],
+                           "expiresOn": "2025-05-31 23:59:59.0", "expiresOnISO": "2025-05-31T23:59:59+05:30", "expiryType": "fixed"}],
                 "promised": [{"value": 100.0, "conversionDate": "2024-06-15 00:00:00.0", "programId": 1155,
                               "programName": "NASCAR LoyaltyDefaultProgram"}]
             }
@@ -275,14 +275,14 @@ async fn a_return_reports_the_returned_bill_and_a_group_redemption_says_so() {
         single(&body)["billDetails"],
         json!({
             "billNumber": "INV-37195406289", "billAmount": 2200, "note": "",
-            "returnDate": "2024-03-10 12:05:00.0", "returnAmount": 800, "billDate": "2024-03-02 18:45:10.0",
+            "returnDate": "2024-03-10 12:05:00.0", "returnDateISO": "2024-03-10T12:05:00+05:30", "returnAmount": 800, "billDate": "2024-03-02 18:45:10.0", "billDateISO": "2024-03-02T18:45:10+05:30",
             "returnType": "LINE_ITEM", "returnBillId": 37195406301_i64,
             "pointsEarned": {"regular": [], "promo": [], "promised": []},
             "lineItems": [{
                 "id": 9040712, "itemCode": "SKU-2002", "grossAmount": 850, "amount": 800, "rate": 425, "qty": 2,
                 "serialNumber": 2, "returnAmount": 800, "returnRate": 425, "returnQty": 2, "returnValue": 800,
                 "pointsEarned": {
-                    "regular": [{"value": 0, "expiresOn": "2025-03-02 23:59:59.0", "programId": 1155,
+                    "regular": [{"value": 0, "expiresOn": "2025-03-02 23:59:59.0", "expiresOnISO": "2025-03-02T23:59:59+05:30", "programId": 1155,
                                  "programName": "NASCAR LoyaltyDefaultProgram", "returnPoints": 8.0, "expiryType": "rolling"}],
                     "promo": [], "promised": []
                 }
@@ -374,8 +374,15 @@ async fn each_flag_adds_exactly_its_block() {
 #[tokio::test]
 async fn the_points_breakup_goes_where_the_points_are() {
     let app = TestApp::new().await;
-    // A bill's points are in its billDetails, so its breakup needs getBillDetails too.
-    assert_eq!(bill_event(&app, "&getPointsEarnedBreakup=true").await, bill_event(&app, "").await);
+    // A bill's points are in its billDetails; the breakup alone reports the bill's header and
+    // breakup only, with no pointsEarned and no line items (the current page's sample).
+    let alone = bill_event(&app, "&getPointsEarnedBreakup=true").await;
+    assert_eq!(without(&alone, "billDetails"), bill_event(&app, "").await);
+    assert_eq!(
+        keys(&alone["billDetails"]),
+        ["type", "billNumber", "grossAmount", "discount", "billAmount", "note", "source", "pointsEarnedBreakup", "lineItems"]
+    );
+    assert_eq!(alone["billDetails"]["lineItems"], json!([]));
     let bill = bill_event(&app, "&getBillDetails=true").await;
     let with = bill_event(&app, "&getBillDetails=true&getPointsEarnedBreakup=true").await;
     let stripped = without(&without(&with, "billDetails.pointsEarnedBreakup"), "billDetails.lineItems.*.pointsEarnedBreakup");
@@ -417,14 +424,24 @@ async fn alternate_currencies_are_left_out_unless_asked_for() {
     let bill_regular = |event: &Value| event["billDetails"]["pointsEarned"]["regular"].as_array().unwrap().clone();
     let points_only = bill_event(&app, "&getBillDetails=true").await;
     assert_eq!(bill_regular(&points_only).len(), 1);
-    let stars = json!({"value": 25.0, "expiresOn": "2025-03-02 23:59:59.0", "programId": 1155,
-                       "programName": "NASCAR LoyaltyDefaultProgram", "alternateCurrencyIdentifier": "bonusstars",
-                       "alternateCurrencyName": "BonusStars", "expiryType": "rolling"});
+    // The current page reports a currency's awards apart from the points, one entry per currency.
+    let stars = json!([{
+        "regular": [{"value": 25.0, "expiresOn": "2025-03-02 23:59:59.0", "expiresOnISO": "2025-03-02T23:59:59+05:30", "programId": 1155,
+                     "programName": "NASCAR LoyaltyDefaultProgram", "expiryType": "rolling"}],
+        "promo": [], "promised": [],
+        "alternateCurrencyName": "BonusStars", "alternateCurrencyIdentifier": "bonusstars"
+    }]);
+    assert!(points_only["billDetails"].get("alternateCurrencyValueEarned").is_none());
     for flags in
         ["&includeAlternateCurrencies=true", "&alternateCurrencyNames=BonusStars", "&alternateCurrencyNames=bonusstars,CarbonCredits"]
     {
         let with = bill_event(&app, &format!("&getBillDetails=true{flags}")).await;
-        assert_eq!(bill_regular(&with), vec![bill_regular(&points_only)[0].clone(), stars.clone()], "{flags}");
+        assert_eq!(bill_regular(&with), bill_regular(&points_only), "{flags}");
+        assert_eq!(with["billDetails"]["alternateCurrencyValueEarned"], stars, "{flags}");
+        assert_eq!(
+            keys(&with["billDetails"])[keys(&with["billDetails"]).len() - 3..],
+            ["pointsEarned", "alternateCurrencyValueEarned", "lineItems"]
+        );
     }
     // Another currency's name leaves BonusStars out.
     let with = bill_event(&app, "&getBillDetails=true&alternateCurrencyNames=CarbonCredits").await;
@@ -435,7 +452,8 @@ async fn alternate_currencies_are_left_out_unless_asked_for() {
         &v2("identifierName=id&identifierValue=347689245&source=INSTORE&eventIds=90400010&alternateCurrencyNames=CarbonCredits"),
     )
     .await);
-    assert_eq!(single(&body)["pointsEarned"]["regular"][0]["alternateCurrencyName"], "CarbonCredits");
+    assert_eq!(single(&body)["alternateCurrencyValueEarned"][0]["alternateCurrencyName"], "CarbonCredits");
+    assert_eq!(single(&body)["pointsEarned"]["regular"], json!([]));
 }
 
 #[tokio::test]
@@ -446,9 +464,10 @@ async fn an_unknown_alternate_currency_name_is_a_9018_warning() {
     let body = response.json();
     assert_eq!(
         body["warnings"],
-        json!([{"status": false, "code": 9018, "message": "alternate currencies not found with provided category filters, names: [dsdsd]"}])
+        // The current page's warning form (api-docs/current/DIFF.md §2.4).
+        json!([{"code": 9018, "message": "alternate currency with given name not found for org, name: dsdsd", "status": false}])
     );
-    assert_eq!(single(&body)["billDetails"]["pointsEarned"]["regular"][1]["alternateCurrencyName"], "BonusStars");
+    assert_eq!(single(&body)["billDetails"]["alternateCurrencyValueEarned"][0]["alternateCurrencyName"], "BonusStars");
 }
 
 // ------------------------------------------------------------------ who: identifiers, sources, groups
@@ -503,7 +522,7 @@ async fn source_and_account_id_decide_where_the_identifier_is_looked_up() {
         StatusCode::BAD_REQUEST,
         11012,
     );
-    assert!(message.starts_with("Invalid userId passed in request"), "{message}");
+    assert!(message.starts_with("Invalid userId field value."), "{message}");
 }
 
 #[tokio::test]
@@ -574,7 +593,7 @@ async fn reference_ids_find_bills_returns_and_behavioural_events() {
     // A reference of another customer's event is no reference of this one's.
     let message =
         assert_v2_error(&demo(&app, &lookup("GenericEvent", "c30af8e0-1c51-475c-bbda-ca94b1d67074")).await, StatusCode::BAD_REQUEST, 9022);
-    assert!(message.starts_with("Event reference IDs are invalid[c30af8e0-1c51-475c-bbda-ca94b1d67074]"), "{message}");
+    assert!(message.starts_with("Event reference IDs are invalid. [c30af8e0-1c51-475c-bbda-ca94b1d67074]"), "{message}");
 }
 
 #[tokio::test]
@@ -639,7 +658,7 @@ async fn self_reads_only_the_callers_org() {
     assert_v2_error(&response, StatusCode::BAD_REQUEST, 8013);
     // Another org's event is no event of the caller's, just as an unknown id.
     let message = assert_v2_error(&demo(&app, &v2_1(&format!("{ASHA}&eventIds=18608683"))).await, StatusCode::BAD_REQUEST, 9021);
-    assert_eq!(message, "Invalid identifiers found[18608683]");
+    assert_eq!(message, "Invalid identifiers found when invalid eventid is passed. [18608683]");
     // Listing one's own org is SELF; listing another with SELF is an error.
     let own = app
         .get(&v2_1(&format!("{ASHA}&eventIds=27909380")))
@@ -741,22 +760,22 @@ async fn missing_or_wrong_identifiers_get_their_codes() {
     let app = TestApp::new().await;
     let events = "eventIds=27909380";
     for (query, code, starts) in [
-        (events.to_owned(), 11013, "IdentifierName, identifierValue, source can not be empty"),
-        (format!("identifierValue=1709400643455&source=INSTORE&{events}"), 8013, "Identifier name missing or incorrect"),
+        (events.to_owned(), 11013, "IdentifierName and identifierValue, source can not be empty."),
+        (format!("identifierValue=1709400643455&source=INSTORE&{events}"), 8013, "Invalid identifiername field value."),
         (
             format!("identifierName=phone&identifierValue=1709400643455&source=INSTORE&{events}"),
             8013,
-            "Identifier name missing or incorrect",
+            "Invalid identifiername field value.",
         ),
         (
             format!("identifierName=primaryUserId&identifierValue=1709400643455&source=INSTORE&{events}"),
             8013,
-            "Identifier name missing or incorrect",
+            "Invalid identifiername field value.",
         ),
         (
             format!("type=USERGROUP2&identifierName=mobile&identifierValue=919845012345&source=INSTORE&{events}"),
             8013,
-            "Identifier name missing or incorrect",
+            "Invalid identifiername field value.",
         ),
         (format!("identifierName=id&source=INSTORE&{events}"), 8015, "Identifier value missing or incorrect"),
         (format!("identifierName=id&identifierValue=abc&source=INSTORE&{events}"), 8015, "Identifier value missing or incorrect"),
@@ -764,8 +783,8 @@ async fn missing_or_wrong_identifiers_get_their_codes() {
         (format!("identifierName=email&identifierValue=nobody&source=INSTORE&{events}"), 8015, "Identifier value missing or incorrect"),
         (format!("identifierName=id&identifierValue=1709400643455&{events}"), 8003, "Invalid source"),
         (format!("identifierName=id&identifierValue=1709400643455&source=STORE&{events}"), 8003, "Invalid source"),
-        (format!("{ASHA}&type=FAMILY&{events}"), 9003, "Error fetching points ledger data : "),
-        (format!("identifierName=id&identifierValue=999999999&source=INSTORE&{events}"), 11012, "Invalid userId passed in request"),
+        (format!("{ASHA}&type=FAMILY&{events}"), 9003, "Error fetching points ledger data when type is invalid. Provide a valid type."),
+        (format!("identifierName=id&identifierValue=999999999&source=INSTORE&{events}"), 11012, "Invalid userId field value."),
         (format!("identifierName=mobile&identifierValue=910000000000&source=INSTORE&{events}"), 8013, "Lookup,Invalid identifier passed"),
         (format!("identifierName=externalId&identifierValue=NOPE&source=INSTORE&{events}"), 8013, "Lookup,Invalid identifier passed"),
     ] {
@@ -777,7 +796,7 @@ async fn missing_or_wrong_identifiers_get_their_codes() {
         StatusCode::BAD_REQUEST,
         1632,
     );
-    assert_eq!(message, "group id/externalId/primary userId 565345934 passed is not valid");
+    assert_eq!(message, "group id/externalId/primary userId passed is invalid. (identifierValue 565345934)");
     // Every message names the parameter at fault.
     let message = assert_v2_error(&demo(&app, &v2(&format!("{ASHA}&type=FAMILY&{events}"))).await, StatusCode::BAD_REQUEST, 9003);
     assert!(message.contains("type") && message.contains("FAMILY"), "{message}");
@@ -792,33 +811,53 @@ async fn wrong_event_selections_get_their_codes() {
         (
             "eventIds=27909380&eventName=TransactionAdd&eventReferenceIds=37195406289".to_owned(),
             11021,
-            "EventId and Event References,both cannot be passed",
+            "EventId and Event References, both cannot be passed. Provide either eventIds or eventName with eventReferenceIds.",
         ),
-        ("eventIds=27909380&eventReferenceIds=37195406289".to_owned(), 11021, "EventId and Event References,both cannot be passed"),
-        (String::new(), 11023, "Valid identifiers not found : required either EventLogId or (EventName and BillId)"),
+        (
+            "eventIds=27909380&eventReferenceIds=37195406289".to_owned(),
+            11021,
+            "EventId and Event References, both cannot be passed. Provide either eventIds or eventName with eventReferenceIds.",
+        ),
+        (String::new(), 11023, "Invalid identifiers found. Either EventLogId or (EventName and BillId) are required."),
         (
             "eventName=TransactionAdd".to_owned(),
             11023,
-            "Valid identifiers not found : required either EventLogId or (EventName and BillId)",
+            "Invalid identifiers found. Either EventLogId or (EventName and BillId) are required.",
         ),
         (
             "eventReferenceIds=37195406289".to_owned(),
             11023,
-            "Valid identifiers not found : required either EventLogId or (EventName and BillId)",
+            "Invalid identifiers found. Either EventLogId or (EventName and BillId) are required.",
         ),
-        ("eventName=DelayedAccrual&eventReferenceIds=1".to_owned(), 11014, "Event name not found :DelayedAccrual"),
+        (
+            "eventName=DelayedAccrual&eventReferenceIds=1".to_owned(),
+            11014,
+            "Event name not found. Provide a valid event name. (eventName 'DelayedAccrual')",
+        ),
         (format!("eventIds={eleven}"), 11014, "Requested cannot be processed. Max 10 events are allowed in params."),
         (
             format!("eventName=TransactionAdd&eventReferenceIds={eleven}"),
             11014,
             "Requested cannot be processed. Max 10 events are allowed in params.",
         ),
-        ("eventIds=dfsdsdsds".to_owned(), 11017, "Event id format exception:For input string: \"dfsdsdsds\""),
-        ("eventIds=27909380,,8143509".to_owned(), 11017, "Event id format exception:For input string: \"\""),
-        ("eventIds=6275461750".to_owned(), 9021, "Invalid identifiers found[6275461750]"),
-        ("eventIds=313132121,27909380,21212".to_owned(), 9021, "Invalid identifiers found[313132121, 21212]"),
+        (
+            "eventIds=dfsdsdsds".to_owned(),
+            11017,
+            "Event id format exception. The provided value is not a valid numeric eventIds. (For input string: \"dfsdsdsds\")",
+        ),
+        (
+            "eventIds=27909380,,8143509".to_owned(),
+            11017,
+            "Event id format exception. The provided value is not a valid numeric eventIds. (For input string: \"\")",
+        ),
+        ("eventIds=6275461750".to_owned(), 9021, "Invalid identifiers found when invalid eventid is passed. [6275461750]"),
+        (
+            "eventIds=313132121,27909380,21212".to_owned(),
+            9021,
+            "Invalid identifiers found when invalid eventid is passed. [313132121, 21212]",
+        ),
         ("eventIds=90400010".to_owned(), 11024, "Event detail not found for event log id 90400010"),
-        ("eventName=TransactionAdd&eventReferenceIds=37195406289,999".to_owned(), 9022, "Event reference IDs are invalid[999]"),
+        ("eventName=TransactionAdd&eventReferenceIds=37195406289,999".to_owned(), 9022, "Event reference IDs are invalid. [999]"),
         ("eventName=TransactionAdd&eventReferenceIds=37195406289,,1".to_owned(), 9022, "Event reference IDs are invalid"),
     ] {
         let response = demo(&app, &v2(&format!("{ASHA}&{selection}"))).await;

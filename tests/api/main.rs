@@ -7,6 +7,7 @@ mod strict_json;
 
 mod admin;
 mod auth;
+mod current;
 mod das;
 mod embedded;
 mod envelopes;

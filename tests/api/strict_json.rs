@@ -300,8 +300,66 @@ pub enum RelaxationKind {
     NumberValue,
     /// The array's items may come in another order (matched one to one).
     AnyOrder,
-    /// The object's keys may come in another order (the key set stays exact).
+    /// Object keys may come in another order (the key set stays exact).
     KeyOrder,
+    /// The answer may carry the key `path` names although the sample leaves it out.
+    ExtraKey,
+    /// At `path` and everywhere under it, the answer may carry the `*ISO` twin of a legacy time
+    /// the sample prints without one (api-docs/current/DIFF.md §1): right after its legacy key,
+    /// with the legacy value's wall-clock digits, whole seconds, and `Z` or `±hh:mm`.
+    IsoTwins,
+}
+
+/// Whether `iso` is the ISO twin of the legacy time `legacy` (`2024-03-26 10:38:00.0`,
+/// `2025-09-29T11:45:56.000+0000`, `2025-06-11T00:00:00.000Z`): the same wall-clock digits with
+/// `T`, whole seconds, then `Z` or an offset `±hh:mm`. Null twins null.
+pub fn is_iso_twin(legacy: &Json, iso: &Json) -> bool {
+    let (Json::String(legacy), Json::String(iso)) = (legacy, iso) else {
+        return legacy == &Json::Null && iso == &Json::Null;
+    };
+    let (Some(digits), Some(stamp)) = (legacy.get(..19), iso.get(..19)) else { return false };
+    let offset = &iso[19..];
+    let offset_ok = offset == "Z"
+        || (offset.len() == 6
+            && offset.starts_with(['+', '-'])
+            && offset[1..3].bytes().all(|b| b.is_ascii_digit())
+            && &offset[3..4] == ":"
+            && offset[4..].bytes().all(|b| b.is_ascii_digit())
+            && offset != "+00:00");
+    digits.replacen(' ', "T", 1) == stamp && offset_ok
+}
+
+/// Whether a relaxation of `kind` covers `path` or a path above it.
+fn relaxed_under(relaxations: &[Relaxation], kind: RelaxationKind, path: &str) -> bool {
+    let Ok(path) = segments(path.trim_start_matches('$')) else { return false };
+    relaxations.iter().filter(|relaxation| relaxation.kind == kind).any(|relaxation| {
+        let Ok(pattern) = segments(relaxation.path.trim_start_matches('$')) else { return false };
+        pattern.len() <= path.len()
+            && pattern.iter().zip(&path).all(|(want, have)| match (want, have) {
+                (Segment::Key(star), _) if star == "*" => true,
+                (Segment::Where(..), _) => false,
+                (want, have) => want == have,
+            })
+    })
+}
+
+/// The answer's keys that are ISO twins the sample leaves out, where an `iso-twins` relaxation
+/// allows them.
+fn allowed_twins<'a>(actual: &'a [(String, Json)], expected: &Json, path: &str, relaxations: &[Relaxation]) -> Vec<&'a str> {
+    if !relaxed_under(relaxations, RelaxationKind::IsoTwins, path) {
+        return Vec::new();
+    }
+    actual
+        .windows(2)
+        .filter(|pair| {
+            let ((legacy, legacy_value), (twin, twin_value)) = (&pair[0], &pair[1]);
+            twin.strip_suffix("ISO") == Some(legacy.as_str())
+                && expected.get(twin).is_none()
+                && expected.get(legacy).is_some()
+                && is_iso_twin(legacy_value, twin_value)
+        })
+        .map(|pair| pair[1].0.as_str())
+        .collect()
 }
 
 /// Asserts `actual` is `expected` as written, but for the listed relaxations; the message lists
@@ -358,6 +416,12 @@ fn compare(actual: &Json, expected: &Json, path: &str, relaxations: &[Relaxation
             }
         }
         (Json::Object(a), Json::Object(e)) => {
+            let twins = allowed_twins(a, expected, path, relaxations);
+            let a: Vec<&(String, Json)> = a
+                .iter()
+                .filter(|(key, _)| !twins.contains(&key.as_str()))
+                .filter(|(key, _)| expected.get(key).is_some() || !relaxed(relaxations, RelaxationKind::ExtraKey, &format!("{path}.{key}")))
+                .collect();
             let missing: Vec<&str> = e.iter().filter(|(key, _)| actual.get(key).is_none()).map(|(key, _)| key.as_str()).collect();
             let extra: Vec<&str> = a.iter().filter(|(key, _)| expected.get(key).is_none()).map(|(key, _)| key.as_str()).collect();
             if !missing.is_empty() {

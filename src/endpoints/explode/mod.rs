@@ -3,6 +3,9 @@
 //! v2.1 reads connected orgs with the `DATA-SCOPE` / `DATA-SCOPE-ORG` headers and tags every
 //! event with its org. `docs/explode.md` describes every parameter and choice.
 
+mod adjustments;
+mod alternate_currencies;
+mod bill;
 pub mod codes;
 mod metadata;
 mod render;
@@ -130,7 +133,7 @@ async fn find_owners(db: &mut PgConnection, request: &ExplodeRequest, org_ids: &
         }
         Subject::UserGroup { .. } => ApiError::new(
             codes::USER_GROUP_INVALID,
-            format!("group id/externalId/primary userId {} passed is not valid", request.subject.value_text()),
+            format!("{} (identifierValue {})", codes::USER_GROUP_INVALID.message, request.subject.value_text()),
         )
         .at("identifierValue"),
     })
@@ -151,7 +154,7 @@ async fn select_events(
                 store::events::events_by_ids(db, org_ids, owners, ids).await?.into_iter().map(|row| (row.event_log_id, row)).collect();
             let missing: Vec<String> = ids.iter().filter(|id| !found.contains_key(id)).map(i64::to_string).collect();
             if !missing.is_empty() {
-                return Err(explode_error(codes::EVENT_IDS_INVALID, "eventIds", format!("[{}]", missing.join(", "))));
+                return Err(explode_error(codes::EVENT_IDS_INVALID, "eventIds", format!(" [{}]", missing.join(", "))));
             }
             let foreign: Vec<String> = ids.iter().filter(|id| !found[id].owned).map(i64::to_string).collect();
             if !foreign.is_empty() {
@@ -170,7 +173,7 @@ async fn select_events(
                 return Err(explode_error(
                     codes::EVENT_REFERENCE_IDS_INVALID,
                     "eventReferenceIds",
-                    format!("[{}] (no {kind} of this customer has them)", unmatched.join(", ")),
+                    format!(" [{}] (no {kind} of this customer has them)", unmatched.join(", ")),
                 ));
             }
             references
@@ -189,7 +192,9 @@ async fn select_events(
         .collect())
 }
 
-/// Which alternate-currency awards to report; unknown names are 9018 warnings.
+/// Which alternate-currency awards to report. An org without any alternate currency warns 9018
+/// on every call, as the current page's GenericEvent sample shows; otherwise each unknown name
+/// is a 9018 warning of its own.
 async fn currency_filter(
     db: &mut PgConnection,
     request: &ExplodeRequest,
@@ -198,15 +203,17 @@ async fn currency_filter(
 ) -> ApiResult<CurrencyFilter> {
     let selection = &request.currencies;
     let mut filter = CurrencyFilter { all: selection.all, alternate_currency_ids: Vec::new() };
+    if !currencies::any(&mut *db, org_ids).await? {
+        warnings.push(Warning::of(codes::NO_ALTERNATE_CURRENCY, ""));
+        return Ok(filter);
+    }
     if selection.names.is_empty() {
         return Ok(filter);
     }
     let known = currencies::named(db, org_ids, &selection.names, NameMatch::AnyCase).await?;
     filter.alternate_currency_ids = known.iter().map(|currency| currency.alternate_currency_id).collect();
-    let unknown = currencies::unknown_names(&selection.names, &known, NameMatch::AnyCase);
-    if !unknown.is_empty() {
-        let code = codes::ALTERNATE_CURRENCY_NOT_FOUND;
-        warnings.push(Warning { status: false, code: code.number, message: format!("{}[{}]", code.message, unknown.join(", ")) });
+    for name in currencies::unknown_names(&selection.names, &known, NameMatch::AnyCase) {
+        warnings.push(Warning::of(codes::ALTERNATE_CURRENCY_NOT_FOUND, name));
     }
     Ok(filter)
 }
@@ -230,7 +237,8 @@ async fn load_event_data(
         data.awards.entry(award.event_log_id).or_default().push(award);
     }
     let blocks = request.blocks;
-    if (has(EventKind::TransactionAdd) || has(EventKind::ReturnBill)) && (blocks.bill_details || blocks.payment_modes) {
+    let has_bills = events.iter().any(|event| event.kind().is_some_and(EventKind::has_bill));
+    if has_bills && (blocks.bill_details || blocks.points_earned_breakup || blocks.payment_modes) {
         data.bills = store::events::bills(&mut *db, org_ids, event_ids).await?.into_iter().map(|bill| (bill.event_log_id, bill)).collect();
         for item in store::events::line_items(&mut *db, org_ids, event_ids).await? {
             data.line_items.entry(item.event_log_id).or_default().push(item);

@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 use serde_json::Value;
 
 use super::{
+    adjustments, alternate_currencies,
     metadata::{ImportMeta, behavioral_event_metadata},
     request::Blocks,
     wire::*,
@@ -32,6 +33,7 @@ fn has_top_level_points(kind: Option<EventKind>) -> bool {
                 | EventKind::TargetCompleted
                 | EventKind::PointsTransfer
                 | EventKind::PointsRedemption
+                | EventKind::ManualPointsAdjustment
         )
     )
 }
@@ -68,13 +70,21 @@ impl Rendering<'_> {
         let detail = |key: &str| row.details.get(key).filter(|value| !value.is_null()).cloned();
         let blocks = self.blocks;
 
-        let bill = if has_bill && blocks.bill_details { self.data.bills.get(&id).map(|bill| self.bill(bill, awards)) } else { None };
+        // The current page: getPointsEarnedBreakup alone still reports the bill, with its header
+        // and the breakup only.
+        let bill = if has_bill && (blocks.bill_details || blocks.points_earned_breakup) {
+            self.data.bills.get(&id).map(|bill| self.bill(bill, awards))
+        } else {
+            None
+        };
         let fields_list = |key: &str| match detail(key) {
             Some(Value::Array(items)) => items,
             _ => Vec::new(),
         };
-        let top_level_points = has_top_level_points(kind).then(|| self.points_earned(awards.iter(), Lists::All));
-        let top_level_breakup = (has_top_level_points(kind) && blocks.points_earned_breakup).then(|| self.breakup(awards.iter()));
+        let (points, currencies) = alternate_currencies::split(awards.iter());
+        let top_level = has_top_level_points(kind);
+        let top_level_points = top_level.then(|| self.points_earned(points.iter().copied(), Lists::All));
+        let top_level_breakup = (top_level && blocks.points_earned_breakup).then(|| self.breakup(points.iter().copied()));
         let transfer = (kind == Some(EventKind::PointsTransfer)).then(|| self.data.transfers.get(&id)).flatten();
 
         Event {
@@ -99,6 +109,10 @@ impl Rendering<'_> {
             point_in_time_slabs: (kind == Some(EventKind::TransactionAdd) && blocks.bill_details).then(|| self.slabs(id)),
             points_earned: top_level_points,
             points_earned_breakup: top_level_breakup,
+            alternate_currency_value_earned: top_level.then(|| self.currency_points(&currencies)).flatten(),
+            alternate_currency_value_earned_breakup: (top_level && blocks.points_earned_breakup)
+                .then(|| self.currency_breakup(&currencies))
+                .flatten(),
             behavioral_event_metadata: (kind == Some(EventKind::GenericEvent))
                 .then(|| detail("behavioralEventMetadata").map(behavioral_event_metadata))
                 .flatten(),
@@ -111,12 +125,26 @@ impl Rendering<'_> {
                 .flatten(),
             event_reference_id: row.event_reference_id.clone(),
             unique_id: row.unique_id.clone(),
+            manual_points_adjustment_details: (kind == Some(EventKind::ManualPointsAdjustment))
+                .then(|| {
+                    detail("manualPointsAdjustmentDetails")
+                        .and_then(|details| adjustments::manual_points_adjustment(row, details, self.zone))
+                })
+                .flatten(),
+            voucher_redemption_details: (kind == Some(EventKind::VoucherRedemption))
+                .then(|| detail("voucherRedemptionDetails").and_then(|details| adjustments::voucher_redemption(row, details, self.zone)))
+                .flatten(),
             org_id: self.with_org_id.then_some(row.org_id),
         }
     }
 
-    fn time(&self, instant: DateTime<Utc>) -> String {
+    pub(super) fn time(&self, instant: DateTime<Utc>) -> String {
         time::java_timestamp(instant, self.zone)
+    }
+
+    /// A legacy time's `*ISO` twin (api-docs/current/DIFF.md §1).
+    pub(super) fn iso(&self, instant: Option<DateTime<Utc>>) -> Option<String> {
+        instant.map(|instant| time::iso_twin(instant, self.zone))
     }
 
     fn event_details(&self, row: &EventRow, kind: Option<EventKind>) -> EventDetails {
@@ -124,14 +152,16 @@ impl Rendering<'_> {
         let goodwill = kind == Some(EventKind::AllocateGoodwillPoints);
         // Behavioural and imported events carry their display name instead of a time; an import
         // has no till, which Capillary reports as -1.
-        let timeless = matches!(kind, Some(EventKind::GenericEvent | EventKind::CustomerPromotionImport));
-        let till_id = match (row.till_id, kind) {
-            (None, Some(EventKind::CustomerPromotionImport)) => Some(-1),
-            (till, _) => till,
+        let import = kind.is_some_and(EventKind::is_import);
+        let timeless = import || kind == Some(EventKind::GenericEvent);
+        let till_id = match row.till_id {
+            None if import => Some(-1),
+            till => till,
         };
         EventDetails {
             event_display_name: detail("eventDisplayName"),
             event_time: (!timeless).then(|| self.time(row.event_time)),
+            event_time_iso: (!timeless).then(|| time::iso_twin(row.event_time, self.zone)),
             till_id,
             display_name: detail("displayName"),
             reason: goodwill.then(|| detail("reason")).flatten(),
@@ -149,23 +179,24 @@ impl Rendering<'_> {
             points_redeemed: row.points_redeemed.three_places(),
             redemption_purpose: row.redemption_purpose.clone(),
             transaction_number: row.transaction_number.clone(),
-            redemption_id: row.redemption_id.clone(),
             billing_time: row.billing_time.map(|time| self.time(time)),
+            billing_time_iso: self.iso(row.billing_time),
             external_reference_number: row.external_reference_number.clone(),
+            redemption_id: row.redemption_id.clone(),
             notes: row.notes.clone(),
             group_redemption: row.group_redemption,
         }
     }
 
-    fn points_earned<'r>(&self, awards: impl Iterator<Item = &'r AwardRow> + Clone, lists: Lists) -> PointsEarned {
+    pub(super) fn points_earned<'r>(&self, awards: impl Iterator<Item = &'r AwardRow> + Clone, lists: Lists) -> PointsEarned {
         let of_type = |award_type: AwardType| awards.clone().filter(move |award| award.award_type == award_type);
         let regular: Vec<RegularPoints> = of_type(AwardType::Regular)
             .map(|award| RegularPoints {
                 value: award.value.as_written(),
                 expires_on: award.expires_on.map(|time| self.time(time)),
+                expires_on_iso: self.iso(award.expires_on),
                 program_id: award.program_id,
                 program_name: award.program_name.clone(),
-                alternate_currency: alternate_currency(award),
                 return_points: award.return_points.map(Decimal::as_written),
                 expiry_type: award.expiry_type.clone(),
             })
@@ -176,9 +207,9 @@ impl Rendering<'_> {
                 promotion_name: award.promotion_name.clone(),
                 program_id: award.program_id,
                 program_name: award.program_name.clone(),
-                alternate_currency: alternate_currency(award),
                 value: award.value.as_written(),
                 expires_on: award.expires_on.map(|time| self.time(time)),
+                expires_on_iso: self.iso(award.expires_on),
                 returned_points: award.return_points.map(Decimal::as_written),
                 expiry_type: award.expiry_type.clone(),
                 promotion_start_date: award.promotion_start_date.map(|time| self.time(time)),
@@ -191,7 +222,6 @@ impl Rendering<'_> {
                 conversion_date: award.conversion_date.map(|time| self.time(time)),
                 program_id: award.program_id,
                 program_name: award.program_name.clone(),
-                alternate_currency: alternate_currency(award),
                 promotion_id: award.promotion_id,
                 promotion_name: award.promotion_name.clone(),
             })
@@ -208,18 +238,19 @@ impl Rendering<'_> {
         }
     }
 
-    fn breakup<'r>(&self, awards: impl Iterator<Item = &'r AwardRow>) -> PointsEarnedBreakup {
+    pub(super) fn breakup<'r>(&self, awards: impl Iterator<Item = &'r AwardRow>) -> PointsEarnedBreakup {
         let (promised, regular): (Vec<&AwardRow>, Vec<&AwardRow>) = awards.partition(|award| award.award_type == AwardType::Promised);
         let entry = |award: &AwardRow| BreakupEntry {
             value: award.awarded_value.as_written(),
             expires_on: award.expires_on.map(|time| self.time(time)),
+            expires_on_iso: self.iso(award.expires_on),
             conversion_date: award.conversion_date.map(|time| self.time(time)),
             awarded_on: award.awarded_on.map(|time| self.time(time)),
+            awarded_on_iso: self.iso(award.awarded_on),
             source_value: award.source_value.clone(),
             award_action_details: award.award_action_details.clone(),
             program_id: award.program_id,
             program_name: award.program_name.clone(),
-            alternate_currency: alternate_currency(award),
             allocation_strategy_id: award.allocation_strategy_id,
             allocation_strategy_name: award.allocation_strategy_name.clone(),
             points_category_id: award.points_category_id,
@@ -233,52 +264,6 @@ impl Rendering<'_> {
             expiry_type: award.expiry_type.clone(),
         };
         PointsEarnedBreakup { regular: regular.into_iter().map(entry).collect(), promised: promised.into_iter().map(entry).collect() }
-    }
-
-    fn bill(&self, bill: &BillRow, awards: &[AwardRow]) -> BillDetails {
-        let id = bill.event_log_id;
-        let bill_level = awards.iter().filter(|award| award.line_item_id.is_none());
-        let with_breakup = self.blocks.points_earned_breakup;
-        let line_items = self.data.line_items.get(&id).map(Vec::as_slice).unwrap_or_default();
-        BillDetails {
-            bill_type: bill.bill_type.clone(),
-            bill_number: bill.bill_number.clone(),
-            gross_amount: bill.gross_amount.map(Decimal::as_written),
-            discount: bill.discount.map(Decimal::as_written),
-            bill_amount: bill.bill_amount.map(Decimal::as_written),
-            note: bill.note.clone(),
-            source: bill.source.clone(),
-            return_date: bill.return_date.map(|time| self.time(time)),
-            return_amount: bill.return_amount.map(Decimal::as_written),
-            bill_date: bill.bill_date.map(|time| self.time(time)),
-            return_type: bill.return_type.clone(),
-            return_bill_id: bill.return_bill_id,
-            points_earned: self.points_earned(bill_level.clone(), Lists::All),
-            points_earned_breakup: with_breakup.then(|| self.breakup(bill_level)),
-            line_items: line_items
-                .iter()
-                .map(|item| {
-                    let of_item = awards.iter().filter(|award| award.line_item_id == Some(item.line_item_id));
-                    LineItem {
-                        id: item.line_item_id,
-                        item_code: item.item_code.clone(),
-                        source: item.source.clone(),
-                        gross_amount: item.gross_amount.map(Decimal::as_written),
-                        discount: item.discount.map(Decimal::as_written),
-                        amount: item.amount.map(Decimal::as_written),
-                        rate: item.rate.map(Decimal::as_written),
-                        qty: item.qty.map(Decimal::as_written),
-                        serial_number: item.serial_number,
-                        return_amount: item.return_amount.map(Decimal::as_written),
-                        return_rate: item.return_rate.map(Decimal::as_written),
-                        return_qty: item.return_qty.map(Decimal::as_written),
-                        return_value: item.return_value.map(Decimal::as_written),
-                        points_earned: self.points_earned(of_item.clone(), Lists::All),
-                        points_earned_breakup: with_breakup.then(|| self.breakup(of_item)),
-                    }
-                })
-                .collect(),
-        }
     }
 
     fn target_completed(&self, completion: &TargetCompletion, awards: &[AwardRow]) -> TargetCompletedDetails {
@@ -296,8 +281,12 @@ impl Rendering<'_> {
             trigger_value: completion.trigger_value.map(Decimal::three_places),
             source_id: completion.source_id,
             source_type: completion.source_type,
-            points_earned: self.points_earned(awards.iter(), Lists::PromisedAndEarned),
-            points_earned_breakup: self.blocks.points_earned_breakup.then(|| self.breakup(awards.iter())),
+            points_earned: self
+                .points_earned(awards.iter().filter(|award| award.alternate_currency_identifier.is_none()), Lists::PromisedAndEarned),
+            points_earned_breakup: self
+                .blocks
+                .points_earned_breakup
+                .then(|| self.breakup(awards.iter().filter(|award| award.alternate_currency_identifier.is_none()))),
             mile_stone_name: completion.milestone_name.clone(),
         }
     }
@@ -362,16 +351,9 @@ impl Rendering<'_> {
 }
 
 #[derive(Debug, Clone, Copy)]
-enum Lists {
+pub(super) enum Lists {
     All,
     PromisedAndEarned,
-}
-
-fn alternate_currency(award: &AwardRow) -> Option<AlternateCurrency> {
-    Some(AlternateCurrency {
-        alternate_currency_identifier: award.alternate_currency_identifier.clone()?,
-        alternate_currency_name: award.alternate_currency_name.clone()?,
-    })
 }
 
 /// A stored id as the number Capillary prints, or the text when it is not one.

@@ -7,7 +7,7 @@ use crate::{
         extract::Params,
         pagination::OffsetLimit,
     },
-    model::{EventKind, TextEnum},
+    model::EventKind,
 };
 
 /// At most this many events (ids or reference ids) per call, and per page.
@@ -18,9 +18,29 @@ pub const DEFAULT_LIMIT: i64 = 10;
 pub const SOURCES: &[&str] =
     &["INSTORE", "MARTJACK", "WECHAT", "FACEBOOK", "WEB_ENGAGE", "TMALL", "TAOBAO", "JD", "ECOMMERCE", "WEBSITE", "LINE", "ALL"];
 
-/// The events that can be looked up by reference id: bills by bill id, behavioural events by
-/// request id.
-pub const KINDS_BY_REFERENCE: &[EventKind] = &[EventKind::TransactionAdd, EventKind::ReturnBill, EventKind::GenericEvent];
+/// The 16 event names of the current page (api-docs/current/DIFF.md §2.1) that `eventName` takes,
+/// each with the events it finds and what their reference id is. `NewBill` is Capillary's other
+/// name for a bill's `TransactionAdd` (its OpenAPI example "NewBill/Txn Add" prints one). The
+/// five names the page dropped (PointsExpiry, TransactionUpdate, DelayedAccrual,
+/// PointsRedemptionReversal, BulkAllocatePoints) are 11014, as before.
+pub const EVENT_NAMES: &[(&str, EventKind, &str)] = &[
+    ("NewBill", EventKind::TransactionAdd, "the bill id"),
+    ("TransactionAdd", EventKind::TransactionAdd, "the bill id"),
+    ("GroupTransactionAdd", EventKind::GroupTransactionAdd, "the group bill id"),
+    ("LineItemsPointsPromotionImport", EventKind::LineItemsPointsPromotionImport, "the bill id the import awarded on"),
+    ("BillPointsPromotionImport", EventKind::BillPointsPromotionImport, "the bill id the import awarded on"),
+    ("CustomerPromotionImport", EventKind::CustomerPromotionImport, "the import's reference id"),
+    ("GenericEvent", EventKind::GenericEvent, "the request id"),
+    ("CustomerRegistration", EventKind::CustomerRegistration, "the registration's reference id"),
+    ("CustomerUpdate", EventKind::CustomerUpdate, "the update's reference id"),
+    ("AllocateGoodwillPoints", EventKind::AllocateGoodwillPoints, "the goodwill request's reference id (-1 when none)"),
+    ("PointsTransfer", EventKind::PointsTransfer, "the sender's user id"),
+    ("PointsRedemption", EventKind::PointsRedemption, "the redeeming customer's id"),
+    ("ReturnBill", EventKind::ReturnBill, "the bill id"),
+    ("TargetCompleted", EventKind::TargetCompleted, "the achieved event's log id"),
+    ("ManualPointsAdjustment", EventKind::ManualPointsAdjustment, "-1 (adjustments have none)"),
+    ("VoucherRedemption", EventKind::VoucherRedemption, "the voucher issued id"),
+];
 
 #[derive(Debug, Clone)]
 pub struct ExplodeRequest {
@@ -164,7 +184,7 @@ fn user_type(params: &Params) -> ApiResult<UserType> {
         Some(text) if text.eq_ignore_ascii_case("CUSTOMER") => Ok(UserType::Customer),
         Some(text) if text.eq_ignore_ascii_case("USERGROUP2") => Ok(UserType::UserGroup),
         Some(text) => {
-            Err(explode_error(codes::LEDGER_FETCH_FAILED, "type", format!("invalid type '{text}'; type must be CUSTOMER or USERGROUP2")))
+            Err(explode_error(codes::LEDGER_FETCH_FAILED, "type", format!(" (type '{text}'; type must be CUSTOMER or USERGROUP2)")))
         }
     }
 }
@@ -244,7 +264,7 @@ fn event_selector(params: &Params) -> ApiResult<EventSelector> {
             // Java's Long.parseLong message, as Capillary passes it on.
             let id = item
                 .parse::<i64>()
-                .map_err(|_| explode_error(codes::EVENT_ID_FORMAT, "eventIds", format!("For input string: \"{item}\"")))?;
+                .map_err(|_| explode_error(codes::EVENT_ID_FORMAT, "eventIds", format!(" (For input string: \"{item}\")")))?;
             if !unique.contains(&id) {
                 unique.push(id);
             }
@@ -260,15 +280,15 @@ fn event_selector(params: &Params) -> ApiResult<EventSelector> {
             " (pass eventIds, or eventName together with eventReferenceIds)",
         ));
     };
-    let kind = KINDS_BY_REFERENCE
+    let kind = EVENT_NAMES
         .iter()
-        .copied()
-        .find(|kind| kind.as_str().eq_ignore_ascii_case(name))
-        .ok_or_else(|| explode_error(codes::EVENT_NAME_NOT_FOUND, "eventName", name))?;
+        .find(|(known, _, _)| known.eq_ignore_ascii_case(name))
+        .map(|(_, kind, _)| *kind)
+        .ok_or_else(|| explode_error(codes::EVENT_NAME_NOT_FOUND, "eventName", format!(" (eventName '{name}')")))?;
     let mut unique: Vec<String> = Vec::new();
     for reference in references.split(',').map(str::trim) {
         if reference.is_empty() {
-            return Err(explode_error(codes::EVENT_REFERENCE_IDS_INVALID, "eventReferenceIds", format!("[{references}]")));
+            return Err(explode_error(codes::EVENT_REFERENCE_IDS_INVALID, "eventReferenceIds", format!(" [{references}]")));
         }
         if !unique.iter().any(|known| known == reference) {
             unique.push(reference.to_owned());
@@ -293,7 +313,7 @@ fn alternate_currency_names(params: &Params) -> ApiResult<Vec<String>> {
             return Err(explode_error(
                 codes::ALTERNATE_CURRENCY_NAMES_INVALID,
                 "alternateCurrencyNames",
-                format!(": '{text}' has an empty name"),
+                format!(" ('{text}' has an empty name)"),
             ));
         }
         if !names.iter().any(|known| known.eq_ignore_ascii_case(name)) {

@@ -15,13 +15,20 @@ pub struct LedgerExplodeInfo {
     pub warnings: Vec<Warning>,
 }
 
-/// A warning in the success body; the same shape as an error item.
+/// A warning in the success body: an error item's fields, in the order the current page's
+/// samples print them.
 #[skip_serializing_none]
 #[derive(Debug, Serialize)]
 pub struct Warning {
-    pub status: bool,
     pub code: i64,
     pub message: String,
+    pub status: bool,
+}
+
+impl Warning {
+    pub fn of(code: crate::http::error::ErrorCode, detail: &str) -> Warning {
+        Warning { status: false, code: code.number, message: format!("{}{detail}", code.message) }
+    }
 }
 
 #[skip_serializing_none]
@@ -41,6 +48,8 @@ pub struct Event {
     pub point_in_time_slabs: Option<Vec<PointInTimeSlab>>,
     pub points_earned: Option<PointsEarned>,
     pub points_earned_breakup: Option<PointsEarnedBreakup>,
+    pub alternate_currency_value_earned: Option<Vec<AlternateCurrencyPoints>>,
+    pub alternate_currency_value_earned_breakup: Option<Vec<AlternateCurrencyBreakup>>,
     pub behavioral_event_metadata: Option<Value>,
     pub transferred_from: Option<TransferParty>,
     pub transferred_to: Option<TransferParty>,
@@ -49,6 +58,8 @@ pub struct Event {
     pub import_meta: Option<Value>,
     pub event_reference_id: Option<String>,
     pub unique_id: Option<String>,
+    pub manual_points_adjustment_details: Option<ManualPointsAdjustmentDetails>,
+    pub voucher_redemption_details: Option<VoucherRedemptionDetails>,
     /// v2.1 only.
     pub org_id: Option<i64>,
 }
@@ -59,6 +70,8 @@ pub struct Event {
 pub struct EventDetails {
     pub event_display_name: Option<Value>,
     pub event_time: Option<String>,
+    #[serde(rename = "eventTimeISO")]
+    pub event_time_iso: Option<String>,
     pub till_id: Option<i64>,
     pub display_name: Option<Value>,
     pub reason: Option<Value>,
@@ -75,9 +88,11 @@ pub struct RedemptionDetails {
     pub points_redeemed: String,
     pub redemption_purpose: Option<String>,
     pub transaction_number: Option<String>,
-    pub redemption_id: Option<String>,
     pub billing_time: Option<String>,
+    #[serde(rename = "billingTimeISO")]
+    pub billing_time_iso: Option<String>,
     pub external_reference_number: Option<String>,
+    pub redemption_id: Option<String>,
     pub notes: Option<String>,
     pub group_redemption: bool,
 }
@@ -91,12 +106,23 @@ pub struct PointsEarned {
     pub promised: Option<Vec<PromisedPoints>>,
 }
 
-#[skip_serializing_none]
+/// One alternate currency's awards, apart from the points (the current page).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AlternateCurrency {
-    pub alternate_currency_identifier: String,
+pub struct AlternateCurrencyPoints {
+    #[serde(flatten)]
+    pub points: PointsEarned,
     pub alternate_currency_name: String,
+    pub alternate_currency_identifier: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlternateCurrencyBreakup {
+    #[serde(flatten)]
+    pub breakup: PointsEarnedBreakup,
+    pub alternate_currency_name: String,
+    pub alternate_currency_identifier: String,
 }
 
 #[skip_serializing_none]
@@ -105,10 +131,10 @@ pub struct AlternateCurrency {
 pub struct RegularPoints {
     pub value: Number,
     pub expires_on: Option<String>,
+    #[serde(rename = "expiresOnISO")]
+    pub expires_on_iso: Option<String>,
     pub program_id: i64,
     pub program_name: String,
-    #[serde(flatten)]
-    pub alternate_currency: Option<AlternateCurrency>,
     pub return_points: Option<Number>,
     pub expiry_type: Option<String>,
 }
@@ -121,10 +147,10 @@ pub struct PromoPoints {
     pub promotion_name: Option<String>,
     pub program_id: i64,
     pub program_name: String,
-    #[serde(flatten)]
-    pub alternate_currency: Option<AlternateCurrency>,
     pub value: Number,
     pub expires_on: Option<String>,
+    #[serde(rename = "expiresOnISO")]
+    pub expires_on_iso: Option<String>,
     pub returned_points: Option<Number>,
     pub expiry_type: Option<String>,
     pub promotion_start_date: Option<String>,
@@ -139,8 +165,6 @@ pub struct PromisedPoints {
     pub conversion_date: Option<String>,
     pub program_id: i64,
     pub program_name: String,
-    #[serde(flatten)]
-    pub alternate_currency: Option<AlternateCurrency>,
     pub promotion_id: Option<i64>,
     pub promotion_name: Option<String>,
 }
@@ -160,14 +184,16 @@ pub struct PointsEarnedBreakup {
 pub struct BreakupEntry {
     pub value: Number,
     pub expires_on: Option<String>,
+    #[serde(rename = "expiresOnISO")]
+    pub expires_on_iso: Option<String>,
     pub conversion_date: Option<String>,
     pub awarded_on: Option<String>,
+    #[serde(rename = "awardedOnISO")]
+    pub awarded_on_iso: Option<String>,
     pub source_value: Option<Value>,
     pub award_action_details: Option<Value>,
     pub program_id: i64,
     pub program_name: String,
-    #[serde(flatten)]
-    pub alternate_currency: Option<AlternateCurrency>,
     pub allocation_strategy_id: Option<i64>,
     pub allocation_strategy_name: Option<String>,
     pub points_category_id: Option<i64>,
@@ -223,12 +249,20 @@ pub struct BillDetails {
     pub note: Option<String>,
     pub source: Option<String>,
     pub return_date: Option<String>,
+    #[serde(rename = "returnDateISO")]
+    pub return_date_iso: Option<String>,
     pub return_amount: Option<Number>,
     pub bill_date: Option<String>,
+    #[serde(rename = "billDateISO")]
+    pub bill_date_iso: Option<String>,
     pub return_type: Option<String>,
     pub return_bill_id: Option<i64>,
-    pub points_earned: PointsEarned,
+    /// Left out when only the breakup was asked for (`getPointsEarnedBreakup` without
+    /// `getBillDetails`), as the current page's sample shows.
+    pub points_earned: Option<PointsEarned>,
     pub points_earned_breakup: Option<PointsEarnedBreakup>,
+    pub alternate_currency_value_earned: Option<Vec<AlternateCurrencyPoints>>,
+    pub alternate_currency_value_earned_breakup: Option<Vec<AlternateCurrencyBreakup>>,
     pub line_items: Vec<LineItem>,
 }
 
@@ -249,7 +283,8 @@ pub struct LineItem {
     pub return_rate: Option<Number>,
     pub return_qty: Option<Number>,
     pub return_value: Option<Number>,
-    pub points_earned: PointsEarned,
+    /// Left out for an item that earned nothing (the current page's bill sample).
+    pub points_earned: Option<PointsEarned>,
     pub points_earned_breakup: Option<PointsEarnedBreakup>,
 }
 
@@ -282,4 +317,60 @@ pub struct ProgramPoints {
     pub points: String,
     pub program_id: String,
     pub program_name: String,
+}
+
+/// A ManualPointsAdjustment's deduction (2026 page).
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManualPointsAdjustmentDetails {
+    pub org_id: i64,
+    pub customer_id: Option<i64>,
+    pub total_points_deducted: String,
+    pub created_on: Option<String>,
+    #[serde(rename = "createdOnISO")]
+    pub created_on_iso: Option<String>,
+    pub reason: Option<String>,
+    pub points_deduction_break_up_details: Vec<PointsDeduction>,
+}
+
+/// One award a manual adjustment took points from.
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PointsDeduction {
+    pub customer_id: Option<i64>,
+    pub loyalty_id: Option<i64>,
+    pub program_id: Option<i64>,
+    pub program_name: Option<String>,
+    pub promotion_id: Option<i64>,
+    pub promotion_name: Option<String>,
+    pub point_awarded_ref_type: Option<String>,
+    pub point_awarded_ref_id: Option<i64>,
+    pub deduction_type: Option<String>,
+    pub points_deducted: Number,
+    pub points_deducted_str: String,
+    pub points_deducted_currency_value: Number,
+    pub points_deducted_currency_value_str: String,
+    pub points_deducted_on: Option<String>,
+    #[serde(rename = "pointsDeductedOnISO")]
+    pub points_deducted_on_iso: Option<String>,
+    pub points_deducted_by: Option<String>,
+    pub points_deducted_by_id: Option<i64>,
+    pub source_type: Option<String>,
+    pub awarded_till_id: Option<i64>,
+    pub awarded_till_date: Option<String>,
+    #[serde(rename = "awardedTillDateISO")]
+    pub awarded_till_date_iso: Option<String>,
+}
+
+/// A VoucherRedemption's voucher (2026 page); `redeemDate` has no ISO twin in any sample.
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VoucherRedemptionDetails {
+    pub voucher_issued_id: Option<i64>,
+    pub voucher_series_id: Option<i64>,
+    pub redeemed_voucher_code: Option<String>,
+    pub redeem_date: Option<String>,
 }

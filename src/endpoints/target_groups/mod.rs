@@ -47,7 +47,8 @@ async fn user_target_groups(Caller { tenant, org, mut db }: Caller, Path(user_id
     let tracking = TrackingDate {
         instant: query.tracking_date.unwrap_or_else(|| tenant.clock.now_for(Some(&org))),
         time_zone: org.time_zone,
-        reports_achievement_times: store::orgs::reports_achievement_times(&mut *db, org.org_id).await?,
+        org_id: org.org_id,
+        release: store::orgs::release(&mut *db, org.org_id).await?,
     };
     let groups = store::targets::visible_groups(
         &mut *db,

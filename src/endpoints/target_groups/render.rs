@@ -10,6 +10,7 @@ use crate::{
     model::{StreakStatus, time},
     store::{
         customers::{CommChannel, CustomerProfile},
+        orgs::Release,
         targets::{MilestoneRow, TargetGroupRow, TargetRow, UserMilestoneRow, UserStreakRow},
     },
 };
@@ -19,8 +20,9 @@ use crate::{
 pub struct TrackingDate {
     pub instant: DateTime<Utc>,
     pub time_zone: Tz,
-    /// Whether the org's release reports when targets and streaks were achieved.
-    pub reports_achievement_times: bool,
+    pub org_id: i64,
+    /// What the org's release prints.
+    pub release: Release,
 }
 
 impl TrackingDate {
@@ -33,6 +35,21 @@ impl TrackingDate {
     /// time followed by a literal `Z`.
     fn wall_clock(&self, instant: DateTime<Utc>) -> String {
         time::wall_clock_z(instant, self.time_zone)
+    }
+
+    /// The `*ISO` twin of either form above: the same wall-clock digits, with the org's offset.
+    fn iso(&self, instant: DateTime<Utc>) -> String {
+        time::iso_twin(instant, self.time_zone)
+    }
+
+    /// A rule's program or currency: before 2026 printed only when the rule has one, since always.
+    fn rule_field<T>(&self, value: Option<T>) -> Option<Option<T>> {
+        if self.release.reports_2026_target_fields { Some(value) } else { value.map(Some) }
+    }
+
+    /// A field only the 2026 release prints.
+    fn since_2026<T>(&self, value: T) -> Option<T> {
+        self.release.reports_2026_target_fields.then_some(value)
     }
 
     /// Whether something that happened at `at` had happened by the instant judged at.
@@ -142,6 +159,7 @@ impl TrackingDate {
                     created_by: Actor::from_json(group.created_by),
                 },
                 name: group.name,
+                org_id: self.since_2026(self.org_id),
                 preferred_till_id: group.preferred_till_id,
                 targets,
                 streaks: group.tracking_type.tracks_streaks().then(|| streaks_of_group.remove(&group.target_group_id).unwrap_or_default()),
@@ -154,12 +172,14 @@ impl TrackingDate {
     fn target(&self, target: TargetRow, milestones: Option<Vec<Milestone>>) -> Target {
         let current_period = self.is_current(&target);
         let achieved_at = target.achieved_on.filter(|at| self.happened(*at));
+        let enrolled_on = target.enrolled_on.unwrap_or(self.instant);
+        let reports_achievement_times = self.release.reports_achievement_times;
         Target {
             target_id: target.user_target_id,
             period_id: target.period_id,
-            program_id: target.program_id,
-            alternate_currency_identifier: target.alternate_currency_identifier,
-            alternate_currency_name: target.alternate_currency_name,
+            program_id: self.rule_field(target.program_id),
+            alternate_currency_identifier: self.rule_field(target.alternate_currency_identifier),
+            alternate_currency_name: self.rule_field(target.alternate_currency_name),
             period_ref_code: target.ref_code,
             period_start_date: target.start_date.format("%Y-%m-%d").to_string(),
             period_end_date: target.end_date.format("%Y-%m-%d").to_string(),
@@ -171,12 +191,19 @@ impl TrackingDate {
             target_rule_id: target.target_rule_id,
             // A target the customer is not enrolled in is made up at the moment of asking, as
             // Capillary does: it reports that moment as its enrolment.
-            enrolled_on: self.timestamp(target.enrolled_on.unwrap_or(self.instant)),
+            enrolled_on: self.timestamp(enrolled_on),
+            enrolled_on_iso: self.iso(enrolled_on),
             event_name: target.event_name,
             period_start_date_with_time_stamp: self.wall_clock(target.start_time),
+            period_start_date_with_time_stamp_iso: self.iso(target.start_time),
             period_end_date_with_time_stamp: self.wall_clock(target.end_time),
-            target_achieved_date_time: self.reports_achievement_times.then(|| achieved_at.map(|at| self.timestamp(at))),
+            period_end_date_with_time_stamp_iso: self.iso(target.end_time),
+            last_updated_on: self.since_2026(self.timestamp(target.last_updated_on.unwrap_or(enrolled_on))),
+            target_achieved_date_time: reports_achievement_times.then(|| achieved_at.map(|at| self.timestamp(at))),
+            target_achieved_date_time_iso: reports_achievement_times.then(|| achieved_at.map(|at| self.iso(at))),
+            target_achieved_event_log_id: self.since_2026(achieved_at.and(target.target_achieved_event_log_id)),
             current_period,
+            un_enrolled: self.since_2026(target.un_enrolled),
             milestones,
         }
     }
@@ -202,7 +229,7 @@ impl TrackingDate {
             current_count,
             total_target_count_of_sequence: streak.total_target_count,
             streak_achieved_user_target_id: if achieved { streak.achieved_user_target_id } else { None },
-            streak_achieved_date_time: if achieved && self.reports_achievement_times {
+            streak_achieved_date_time: if achieved && self.release.reports_achievement_times {
                 streak.achieved_on.map(|at| self.timestamp(at))
             } else {
                 None

@@ -96,6 +96,9 @@ pub struct TargetGroup {
     pub id: i64,
     pub attribution: Attribution,
     pub name: String,
+    /// The 2026 release.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub org_id: Option<i64>,
     pub preferred_till_id: i64,
     pub targets: Vec<Target>,
     /// Only for groups that track streaks.
@@ -110,14 +113,15 @@ pub struct TargetGroup {
 pub struct Target {
     pub target_id: Option<i64>,
     pub period_id: i64,
-    /// Only for a rule that belongs to a program.
+    /// Before the 2026 release only for a rule that belongs to a program (`None`: left out);
+    /// since, always (`Some(None)`: null).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub program_id: Option<i64>,
-    /// Only for a rule that counts an alternate currency.
+    pub program_id: Option<Option<i64>>,
+    /// As programId, for a rule that counts an alternate currency.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub alternate_currency_identifier: Option<String>,
+    pub alternate_currency_identifier: Option<Option<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub alternate_currency_name: Option<String>,
+    pub alternate_currency_name: Option<Option<String>>,
     pub period_ref_code: String,
     pub period_start_date: String,
     pub period_end_date: String,
@@ -128,13 +132,29 @@ pub struct Target {
     pub target_entity: String,
     pub target_rule_id: i64,
     pub enrolled_on: String,
+    #[serde(rename = "enrolledOnISO")]
+    pub enrolled_on_iso: String,
     pub event_name: String,
     pub period_start_date_with_time_stamp: String,
+    #[serde(rename = "periodStartDateWithTimeStampISO")]
+    pub period_start_date_with_time_stamp_iso: String,
     pub period_end_date_with_time_stamp: String,
+    #[serde(rename = "periodEndDateWithTimeStampISO")]
+    pub period_end_date_with_time_stamp_iso: String,
+    /// The 2026 release.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_updated_on: Option<String>,
     /// `None`: the org's release does not report it; `Some(None)`: not achieved (yet).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_achieved_date_time: Option<Option<String>>,
+    #[serde(rename = "targetAchievedDateTimeISO", skip_serializing_if = "Option::is_none")]
+    pub target_achieved_date_time_iso: Option<Option<String>>,
+    /// The 2026 release, as lastUpdatedOn.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_achieved_event_log_id: Option<Option<i64>>,
     pub current_period: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub un_enrolled: Option<bool>,
     pub milestones: Option<Vec<Milestone>>,
 }
 
