@@ -5,7 +5,12 @@ use std::sync::Arc;
 use sqlx::PgPool;
 
 use crate::{
-    platform::{config::RuntimeConfig, journal::Journal, tenants::Tenants, tokens::TokenKeys},
+    platform::{
+        config::RuntimeConfig,
+        journal::Journal,
+        tenants::{self, Tenants},
+        tokens::TokenKeys,
+    },
     store,
 };
 
@@ -19,9 +24,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over a migrated database; starts the journal's writer.
+    /// State over a migrated database: tenants made before the newest migration are rebuilt in
+    /// its shape, and the journal's writer starts.
     pub async fn new(db: PgPool, config: RuntimeConfig) -> anyhow::Result<AppState> {
         let tokens = TokenKeys::new(&store::meta::token_signing_key(&db).await?)?;
+        tenants::upgrade_stale(&db).await?;
         let tenants = Tenants::load(&db, config.clock).await?;
         let journal = Journal::start(db.clone(), config.journal_size);
         Ok(AppState { db, config: Arc::new(config), tenants: Arc::new(tenants), tokens: Arc::new(tokens), journal })

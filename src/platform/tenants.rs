@@ -188,3 +188,40 @@ pub async fn remove(db: &PgPool, id: &str) -> sqlx::Result<bool> {
     tx.commit().await?;
     Ok(true)
 }
+
+/// Rebuilds the schema of every tenant made before the newest migration, so that it has the
+/// shape the code reads: its data (exported from the old shape) is loaded into a new copy of the
+/// universe's tables, and the bundle it resets to is kept. A tenant whose data no longer fits is
+/// left as it was, and said so in the log.
+pub async fn upgrade_stale(db: &PgPool) -> sqlx::Result<()> {
+    let latest = crate::platform::db::latest_migration();
+    for row in store::tenants::all(db).await? {
+        if row.id == DEFAULT_TENANT || row.shape_version >= latest {
+            continue;
+        }
+        match rebuild(db, &row, latest).await {
+            Ok(()) => tracing::info!(tenant = %row.id, "rebuilt the tenant's schema in the newest shape"),
+            Err(error) => tracing::warn!(tenant = %row.id, %error, "could not rebuild the tenant's schema; it keeps its old shape"),
+        }
+    }
+    Ok(())
+}
+
+async fn rebuild(db: &PgPool, row: &TenantRow, latest: i64) -> Result<(), crate::platform::fixtures::FixtureError> {
+    use crate::platform::fixtures;
+    let data = fixtures::export(db, &row.schema_name).await?;
+    let mut tx = db.begin().await?;
+    store::tenants::use_schema_in_transaction(&mut *tx, &row.schema_name).await?;
+    let reset_to = store::meta::loaded_bundle(&mut *tx).await?;
+    store::tenants::drop_schema(&mut tx, &row.schema_name).await?;
+    store::tenants::create_schema(&mut tx, &row.schema_name).await?;
+    let source = reset_to.as_ref().map_or("rebuilt", |(source, _)| source.as_str()).to_owned();
+    fixtures::load_in(&mut tx, &row.schema_name, &data, &source).await?;
+    if let Some((source, bundle)) = &reset_to {
+        store::meta::store_loaded_bundle(&mut tx, source, bundle).await?;
+    }
+    store::tenants::set_shape_version(&mut *tx, &row.id, latest).await?;
+    store::tenants::notify_change(&mut *tx, "tenants").await?;
+    tx.commit().await?;
+    Ok(())
+}

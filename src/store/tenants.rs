@@ -56,6 +56,15 @@ pub async fn delete(db: impl PgExecutor<'_>, id: &str) -> sqlx::Result<bool> {
     Ok(deleted.rows_affected() == 1)
 }
 
+pub async fn set_shape_version(db: impl PgExecutor<'_>, id: &str, shape_version: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE public.emulator_tenants SET shape_version = $2 WHERE id = $1")
+        .bind(id)
+        .bind(shape_version)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
 pub async fn set_bundle_clock(db: impl PgExecutor<'_>, schema_name: &str, clock: Option<DateTime<Utc>>) -> sqlx::Result<()> {
     sqlx::query("UPDATE public.emulator_tenants SET bundle_clock = $2 WHERE schema_name = $1")
         .bind(schema_name)

@@ -321,3 +321,26 @@ impl TestApp {
         response.json()
     }
 }
+
+#[tokio::test]
+async fn a_tenant_made_before_a_migration_is_rebuilt_in_the_new_shape_with_its_data() {
+    let app = TestApp::new().await;
+    let response = create(&app, json!({"id": "old", "bundle": renamed_bundle("Old Org")})).await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+    let import = app.post("/t/old/__admin/fixtures").admin().json(&renamed_bundle("Imported Org")).send().await;
+    assert_eq!(import.status, StatusCode::OK);
+    // The shape of an earlier release: a column the code reads is missing.
+    for statement in
+        ["UPDATE public.emulator_tenants SET shape_version = 1 WHERE id = 'old'", "ALTER TABLE tenant_old.orgs DROP COLUMN clock"]
+    {
+        sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&app.pool).await.unwrap();
+    }
+    let broken = app.get("/t/old/__admin/whoami").demo().send().await;
+    assert_eq!(broken.status, StatusCode::INTERNAL_SERVER_ERROR);
+
+    let upgraded = app.reconfigured(RuntimeConfig::default()).await;
+    assert_eq!(org_name(&upgraded, "/t/old").await, "Imported Org");
+    assert_eq!(upgraded.post("/t/old/__admin/reset").admin().send().await.status, StatusCode::OK);
+    assert_eq!(org_name(&upgraded, "/t/old").await, "Imported Org");
+    assert_eq!(org_name(&upgraded, "").await, "Demo Org");
+}
