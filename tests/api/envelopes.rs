@@ -56,7 +56,7 @@ async fn an_oversized_body_is_413_in_the_envelope() {
     let app = TestApp::new().await;
     let huge = format!("{{\"key\":\"{}\",\"secret\":\"x\"}}", "k".repeat(2 * 1024 * 1024));
     let response = app.post("/v3/oauth/token/generate").body("application/json", huge).send().await;
-    assert_v3_error(&response, StatusCode::PAYLOAD_TOO_LARGE, 413);
+    assert_token_error(&response, StatusCode::PAYLOAD_TOO_LARGE, 413);
 }
 
 #[tokio::test]
@@ -209,7 +209,7 @@ async fn a_nul_character_in_a_parameter_is_400_naming_it() {
 async fn a_nul_character_in_a_json_body_is_400_not_500() {
     let app = TestApp::new().await;
     let response = app.post("/v3/oauth/token/generate").json(&json!({"key": "demo\u{0}key", "secret": "x"})).send().await;
-    let message = assert_v3_error(&response, StatusCode::BAD_REQUEST, 400);
+    let message = assert_token_error(&response, StatusCode::BAD_REQUEST, 400);
     assert!(message.contains("NUL"), "{message}");
 }
 
