@@ -1,10 +1,11 @@
-//! Fixture bundles: export then load gives the same data; a bad bundle changes nothing and its
-//! error names the file, the record and the field.
+//! Fixture bundles: the loaded database is the bundle's files; export then load gives the same
+//! data; a bad bundle changes nothing and its error names the file, the record and the field.
 
-use std::path::PathBuf;
+use std::{collections::BTreeMap, path::PathBuf};
 
 use capillary_emulator::fixtures::{self, Bundle, FixtureError};
-use serde_json::{Value, json};
+use chrono::DateTime;
+use serde_json::{Map, Value, json};
 use sqlx::PgPool;
 
 use crate::helpers::*;
@@ -19,19 +20,136 @@ async fn snapshot(pool: &PgPool) -> Value {
     fixtures::export(pool).await.unwrap().merged()
 }
 
+/// Two values of one field are the same datum: equal JSON, the same instant written in two
+/// offsets, or the same number written as a number and as a decimal string.
+fn same_datum(loaded: &Value, source: &Value) -> bool {
+    match (loaded, source) {
+        (Value::String(a), Value::String(b)) if a != b => {
+            matches!((DateTime::parse_from_rfc3339(a), DateTime::parse_from_rfc3339(b)), (Ok(a), Ok(b)) if a == b)
+        }
+        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
+        (Value::Number(n), Value::String(text)) | (Value::String(text), Value::Number(n)) => text.parse::<f64>().ok() == n.as_f64(),
+        (Value::Array(a), Value::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(a, b)| same_datum(a, b)),
+        (Value::Object(a), Value::Object(b)) => a.len() == b.len() && b.iter().all(|(key, b)| a.get(key).is_some_and(|a| same_datum(a, b))),
+        (a, b) => a == b,
+    }
+}
+
+/// Each column's default as JSON (`null` where it has none), keyed by table and column, evaluated
+/// by PostgreSQL from the catalog.
+async fn column_defaults(pool: &PgPool) -> BTreeMap<(String, String), Value> {
+    let columns: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT table_name::text, column_name::text, column_default::text FROM information_schema.columns WHERE table_schema = current_schema()",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut defaults = BTreeMap::new();
+    for (table, column, default) in columns {
+        let value = match default {
+            Some(expression) => sqlx::query_scalar::<_, Value>(sqlx::AssertSqlSafe(format!("SELECT to_jsonb({expression})")))
+                .fetch_one(pool)
+                .await
+                .unwrap_or_else(|error| panic!("default of {table}.{column}: {error}")),
+            None => Value::Null,
+        };
+        defaults.insert((table, column), value);
+    }
+    defaults
+}
+
+/// The loaded database, as the control plane exports it, holds exactly the records of the
+/// bundle's files: every field as the file gives it, every field the file leaves out at its
+/// column's default, and nothing else.
 #[tokio::test]
-async fn export_then_load_gives_the_same_data() {
+async fn the_loaded_database_holds_exactly_the_default_bundles_records() {
+    let app = TestApp::new().await;
+    let exported = app.get("/__admin/fixtures").admin().send().await.json();
+    let source = default_bundle().merged();
+    let defaults = column_defaults(&app.pool).await;
+
+    let entities =
+        |bundle: &Value| -> Vec<String> { bundle.as_object().unwrap().keys().filter(|key| *key != "settings").cloned().collect() };
+    let (mut loaded_entities, mut source_entities) = (entities(&exported), entities(&source));
+    loaded_entities.sort();
+    source_entities.sort();
+    assert_eq!(loaded_entities, source_entities, "the same entities");
+    let clock = |bundle: &Value| DateTime::parse_from_rfc3339(bundle["settings"]["clock"].as_str().unwrap()).unwrap();
+    assert_eq!(clock(&exported), clock(&source), "the same settings.clock");
+
+    let mut records = 0;
+    for entity in source_entities {
+        let mut loaded: Vec<&Map<String, Value>> = exported[&entity].as_array().unwrap().iter().map(|r| r.as_object().unwrap()).collect();
+        let wanted = source[&entity].as_array().unwrap();
+        assert_eq!(loaded.len(), wanted.len(), "{entity}: as many records as the bundle's files");
+        for (index, record) in wanted.iter().enumerate() {
+            let record = record.as_object().unwrap();
+            let matches = |row: &&Map<String, Value>| {
+                row.iter().all(|(column, value)| match record.get(column) {
+                    Some(given) => same_datum(value, given),
+                    None => same_datum(value, &defaults[&(entity.clone(), column.clone())]),
+                }) && record.keys().all(|field| row.contains_key(field))
+            };
+            let position = loaded
+                .iter()
+                .position(matches)
+                .unwrap_or_else(|| panic!("{entity}[{index}] is not loaded as the bundle gives it: {record:?}"));
+            loaded.remove(position);
+            records += 1;
+        }
+    }
+    assert!(records > 500, "the whole default bundle was compared ({records} records)");
+}
+
+/// Exported, changed and loaded again, the data is what was exported.
+#[tokio::test]
+async fn an_exported_bundle_loads_back() {
     let db = TestDb::with_fixtures().await;
     let pool = db.pool.clone();
     let before = snapshot(&pool).await;
     let dir = scratch_dir("roundtrip");
     fixtures::export(&pool).await.unwrap().write_dir(&dir).unwrap();
-
     sqlx::query("UPDATE orgs SET name = 'Changed'").execute(&pool).await.unwrap();
     let bundle = Bundle::read_dir(&dir).unwrap();
     fixtures::load(&pool, &bundle, "export").await.unwrap();
     assert_eq!(snapshot(&pool).await, before);
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_duplicate_primary_key_is_named() {
+    let db = TestDb::with_fixtures().await;
+    let bundle = json!({"orgs": [{"org_id": 1, "name": "a"}, {"org_id": 2, "name": "b"}, {"org_id": 1, "name": "again"}]});
+    let message = load_error(&db.pool, "core.json", bundle).await;
+    assert!(message.starts_with("core.json: orgs[2].org_id: "), "{message}");
+    assert!(message.contains('1'), "names the value: {message}");
+}
+
+#[tokio::test]
+async fn a_duplicate_primary_key_across_files_is_named() {
+    let db = TestDb::with_fixtures().await;
+    let before = snapshot(&db.pool).await;
+    let bundle = Bundle {
+        files: [("a.json", json!({"orgs": [{"org_id": 1, "name": "a"}]})), ("b.json", json!({"orgs": [{"org_id": 1, "name": "b"}]}))]
+            .into_iter()
+            .map(|(name, content)| fixtures::BundleFile { name: name.to_owned(), content: content.as_object().unwrap().clone() })
+            .collect(),
+    };
+    let error = fixtures::load(&db.pool, &bundle, "two files").await.unwrap_err();
+    assert!(!matches!(error, FixtureError::Database(_)), "{error}");
+    let message = error.to_string();
+    assert!(message.starts_with("b.json: orgs[0].org_id: "), "{message}");
+    assert_eq!(snapshot(&db.pool).await, before, "a bad bundle changes nothing");
+}
+
+#[tokio::test]
+async fn a_record_that_is_not_an_object_is_named() {
+    let db = TestDb::with_fixtures().await;
+    for record in [json!(5), json!("org"), json!(null), json!([1, "a"])] {
+        let message = load_error(&db.pool, "core.json", json!({"orgs": [{"org_id": 1, "name": "a"}, record]})).await;
+        assert!(message.starts_with("core.json: orgs[1]: "), "{message}");
+        assert!(message.contains("object"), "says what a record must be: {message}");
+    }
 }
 
 #[tokio::test]
