@@ -565,3 +565,29 @@ async fn completions_of_a_customer_outside_the_callers_org_are_404() {
     let response = app.get(&Query::completions().uri()).basic(CONNECTED_TILL, DEMO_PASSWORD).send().await;
     assert_plain_error(&response, StatusCode::NOT_FOUND, Some("userId"));
 }
+
+/// A malformed parameter is a 400 naming it even for a customer the caller's org does not have:
+/// the request is checked before the customer is looked up.
+#[tokio::test]
+async fn a_bad_parameter_is_400_even_for_an_unknown_customer() {
+    let app = TestApp::new().await;
+    let unknown = "999999999";
+    for (query, parameter) in [
+        (Query::ledger().set("entity_id", unknown).set("start_date", "2025-13-01"), "start_date"),
+        (Query::ledger().set("entity_id", unknown).set("ledger_entry_types", "GIFT"), "ledger_entry_types"),
+        (Query::ledger().set("entity_id", unknown).set("count", "101"), "count"),
+        (Query::ledger().set("entity_id", unknown).unset("end_date"), "end_date"),
+        (Query::completions().set("userId", unknown).set("startDate", "yesterday"), "startDate"),
+        (Query::completions().set("userId", unknown).set("ledgerEntryTypes", "GIFT"), "ledgerEntryTypes"),
+        (Query::completions().set("userId", unknown).set("page", "0"), "page"),
+        (Query::completions().set("userId", unknown).set("startDate", "2025-07-01"), "startDate"),
+    ] {
+        assert_bad_parameter(&app, &query, parameter).await;
+    }
+    // Well-formed, the same customer is 404.
+    for (query, parameter) in
+        [(Query::ledger().set("entity_id", unknown), "entity_id"), (Query::completions().set("userId", unknown), "userId")]
+    {
+        assert_plain_error(&app.get(&query.uri()).demo().send().await, StatusCode::NOT_FOUND, Some(parameter));
+    }
+}
