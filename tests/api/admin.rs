@@ -1,7 +1,7 @@
 //! The control plane: health, readiness, reset, bundle import and export, and its token.
 
 use axum::http::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::*;
 
@@ -94,4 +94,57 @@ async fn a_bad_import_changes_nothing_and_names_the_record_and_field() {
     let message = body["message"].as_str().unwrap();
     assert!(message.starts_with("request body: orgs[1].org_id: "), "{message}");
     assert_eq!(app.get("/__admin/fixtures").admin().send().await.json(), before);
+}
+
+/// The README promises bundle imports up to 64 MiB, over the 1 MiB limit of API requests.
+#[tokio::test]
+async fn a_bundle_import_over_one_mebibyte_is_accepted() {
+    let app = TestApp::new().await;
+    let mut bundle = default_bundle().merged();
+    let orgs = bundle["orgs"].as_array_mut().unwrap();
+    for n in 0..6000 {
+        orgs.push(json!({"org_id": 9_000_000 + n, "name": format!("Padding org {n} {}", "x".repeat(200)), "time_zone": "UTC"}));
+    }
+    let body = serde_json::to_vec(&bundle).unwrap();
+    assert!(body.len() > 1024 * 1024 && body.len() < 64 * 1024 * 1024, "{} bytes", body.len());
+    let records: usize = bundle.as_object().unwrap().values().filter_map(Value::as_array).map(Vec::len).sum();
+
+    let response = app.post("/__admin/fixtures").admin().body("application/json", body).send().await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    assert_eq!(response.json()["records"], records);
+    assert_eq!(app.get("/__admin/whoami").demo().send().await.json()["orgId"], 50406, "the demo org is still there");
+    // Other requests keep the 1 MiB limit.
+    let huge = format!("{{\"key\":\"{}\",\"secret\":\"x\"}}", "k".repeat(2 * 1024 * 1024));
+    let response = app.post("/v3/oauth/token/generate").body("application/json", huge).send().await;
+    assert_token_error(&response, StatusCode::PAYLOAD_TOO_LARGE, 413);
+    // And the import its 64 MiB.
+    let response = app
+        .post("/__admin/fixtures")
+        .admin()
+        .header("content-length", &(65 * 1024 * 1024).to_string())
+        .body("application/json", "{}")
+        .send()
+        .await;
+    assert_plain_error(&response, StatusCode::PAYLOAD_TOO_LARGE, None);
+}
+
+/// Reset restores the bundle as it was loaded, not its files as they are now: a test suite that
+/// resets between tests gets the same data every time. (The README says how to apply edits.)
+#[tokio::test]
+async fn reset_restores_the_bundle_as_loaded_even_when_its_files_changed() {
+    let app = TestApp::empty(Default::default()).await;
+    let dir = std::env::temp_dir().join(format!("emulator-test-reset-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str| {
+        std::fs::write(dir.join("orgs.json"), json!({"orgs": [{"org_id": 1, "name": name, "time_zone": "UTC"}]}).to_string()).unwrap()
+    };
+    write("As loaded");
+    let bundle = capillary_emulator::fixtures::Bundle::read_dir(&dir).unwrap();
+    capillary_emulator::fixtures::load(&app.pool, &bundle, &dir.display().to_string()).await.unwrap();
+    write("Edited afterwards");
+    let reset = app.post("/__admin/reset").admin().send().await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.text());
+    assert_eq!(reset.json()["source"], dir.display().to_string());
+    assert_eq!(app.get("/__admin/fixtures").admin().send().await.json()["orgs"][0]["name"], "As loaded");
+    std::fs::remove_dir_all(dir).unwrap();
 }
