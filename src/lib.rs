@@ -4,12 +4,14 @@ use std::future::Future;
 
 use axum::{
     Router,
-    extract::{MatchedPath, Request},
+    body::Body,
+    extract::{MatchedPath, Request, State},
     http::{HeaderName, HeaderValue},
-    middleware,
+    middleware::{self, Next},
+    response::Response,
 };
 use tokio::net::TcpListener;
-use tower::ServiceBuilder;
+use tower::{Layer, ServiceBuilder, ServiceExt};
 use tower_http::{
     catch_panic::CatchPanicLayer,
     compression::CompressionLayer,
@@ -39,6 +41,10 @@ pub use state::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// Bundle imports (`POST /__admin/fixtures`) may be this large, whatever the API requests' limit.
+const BUNDLE_IMPORT_PATH: &str = "/__admin/fixtures";
+const BUNDLE_BODY_LIMIT: usize = 64 * 1024 * 1024;
+
 /// The whole service as a router. Does no I/O.
 pub fn app(state: AppState) -> Router {
     let config = state.config.clone();
@@ -58,8 +64,18 @@ pub fn with_middleware(routes: Router, config: &RuntimeConfig) -> Router {
         .layer(middleware::from_fn(error::render_errors))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, config.request_timeout))
-        .layer(RequestBodyLimitLayer::new(config.body_limit));
+        .layer(middleware::from_fn_with_state(config.body_limit, limit_body));
     routes.layer(middleware)
+}
+
+/// The body limit: `EMULATOR_BODY_LIMIT`, except for bundle imports.
+async fn limit_body(State(limit): State<usize>, request: Request, next: Next) -> Response {
+    let limit = if request.uri().path() == BUNDLE_IMPORT_PATH { limit.max(BUNDLE_BODY_LIMIT) } else { limit };
+    let next = next.map_request(|request: axum::http::Request<_>| request.map(Body::new));
+    match RequestBodyLimitLayer::new(limit).layer(next).oneshot(request).await {
+        Ok(response) => response.map(Body::new),
+        Err(never) => match never {},
+    }
 }
 
 /// Serves `state` on `listener` until `shutdown` completes, then lets in-flight requests finish.
