@@ -104,7 +104,7 @@ async fn the_loaded_database_holds_exactly_the_default_bundles_records() {
 /// Exported, changed and loaded again, the data is what was exported.
 #[tokio::test]
 async fn an_exported_bundle_loads_back() {
-    let db = TestDb::with_fixtures().await;
+    let db = small_db().await;
     let pool = db.pool.clone();
     let before = snapshot(&pool).await;
     let dir = scratch_dir("roundtrip");
@@ -118,7 +118,7 @@ async fn an_exported_bundle_loads_back() {
 
 #[tokio::test]
 async fn a_duplicate_primary_key_is_named() {
-    let db = TestDb::with_fixtures().await;
+    let db = small_db().await;
     let bundle = json!({"orgs": [{"org_id": 1, "name": "a"}, {"org_id": 2, "name": "b"}, {"org_id": 1, "name": "again"}]});
     let message = load_error(&db.pool, "core.json", bundle).await;
     assert!(message.starts_with("core.json: orgs[2].org_id: "), "{message}");
@@ -127,7 +127,7 @@ async fn a_duplicate_primary_key_is_named() {
 
 #[tokio::test]
 async fn a_duplicate_primary_key_across_files_is_named() {
-    let db = TestDb::with_fixtures().await;
+    let db = small_db().await;
     let before = snapshot(&db.pool).await;
     let bundle = Bundle {
         files: [("a.json", json!({"orgs": [{"org_id": 1, "name": "a"}]})), ("b.json", json!({"orgs": [{"org_id": 1, "name": "b"}]}))]
@@ -144,7 +144,7 @@ async fn a_duplicate_primary_key_across_files_is_named() {
 
 #[tokio::test]
 async fn a_record_that_is_not_an_object_is_named() {
-    let db = TestDb::with_fixtures().await;
+    let db = small_db().await;
     for record in [json!(5), json!("org"), json!(null), json!([1, "a"])] {
         let message = load_error(&db.pool, "core.json", json!({"orgs": [{"org_id": 1, "name": "a"}, record]})).await;
         assert!(message.starts_with("core.json: orgs[1]: "), "{message}");
@@ -154,7 +154,7 @@ async fn a_record_that_is_not_an_object_is_named() {
 
 #[tokio::test]
 async fn the_bundle_clock_setting_is_kept() {
-    let db = TestDb::with_fixtures().await;
+    let db = small_db().await;
     let pool = db.pool.clone();
     let bundle =
         Bundle::from_object("b.json", json!({"settings": {"clock": "2024-06-20T12:30:00+05:30"}, "orgs": [{"org_id": 7, "name": "x"}]}))
@@ -164,6 +164,18 @@ async fn the_bundle_clock_setting_is_kept() {
     assert_eq!(fixtures::loaded_clock(&pool).await.unwrap(), summary.clock);
     let exported = snapshot(&pool).await;
     assert_eq!(exported["settings"], json!({"clock": "2024-06-20T07:00:00+00:00"}));
+}
+
+/// A database with a small bundle loaded: what a bad bundle must leave as it is (small, so that
+/// comparing before and after is cheap).
+async fn small_db() -> TestDb {
+    let db = TestDb::empty().await;
+    let bundle = json!({
+        "orgs": [{"org_id": 42, "name": "Before", "time_zone": "UTC"}],
+        "tills": [{"till_id": 4201, "org_id": 42, "code": "before.till"}],
+    });
+    fixtures::load(&db.pool, &Bundle::from_object("small.json", bundle).unwrap(), "small").await.unwrap();
+    db
 }
 
 async fn load_error(pool: &PgPool, name: &str, bundle: Value) -> String {
@@ -177,7 +189,7 @@ async fn load_error(pool: &PgPool, name: &str, bundle: Value) -> String {
 
 #[tokio::test]
 async fn a_value_of_the_wrong_type_names_file_record_and_field() {
-    let db = TestDb::with_fixtures().await;
+    let db = small_db().await;
     let pool = db.pool.clone();
     let message =
         load_error(&pool, "core.json", json!({"orgs": [{"org_id": 1, "name": "a"}, {"org_id": 2, "name": "b", "is_default": "maybe"}]}))
@@ -187,7 +199,7 @@ async fn a_value_of_the_wrong_type_names_file_record_and_field() {
 
 #[tokio::test]
 async fn an_unknown_field_is_named() {
-    let db = TestDb::with_fixtures().await;
+    let db = small_db().await;
     let pool = db.pool.clone();
     let message = load_error(&pool, "core.json", json!({"orgs": [{"org_id": 1, "name": "a", "colour": "red"}]})).await;
     assert!(message.starts_with("core.json: orgs[0].colour: unknown field"), "{message}");
@@ -195,7 +207,7 @@ async fn an_unknown_field_is_named() {
 
 #[tokio::test]
 async fn a_missing_required_field_is_named() {
-    let db = TestDb::with_fixtures().await;
+    let db = small_db().await;
     let pool = db.pool.clone();
     let message = load_error(&pool, "core.json", json!({"orgs": [{"org_id": 1}]})).await;
     assert!(message.starts_with("core.json: orgs[0].name: "), "{message}");
@@ -203,7 +215,7 @@ async fn a_missing_required_field_is_named() {
 
 #[tokio::test]
 async fn a_reference_to_nothing_is_named() {
-    let db = TestDb::with_fixtures().await;
+    let db = small_db().await;
     let pool = db.pool.clone();
     let bundle = json!({
         "orgs": [{"org_id": 1, "name": "a"}],
@@ -216,7 +228,7 @@ async fn a_reference_to_nothing_is_named() {
 
 #[tokio::test]
 async fn an_unknown_entity_or_zone_is_refused() {
-    let db = TestDb::with_fixtures().await;
+    let db = small_db().await;
     let pool = db.pool.clone();
     let message = load_error(&pool, "x.json", json!({"unicorns": []})).await;
     assert!(message.starts_with("x.json: unknown entity 'unicorns'"), "{message}");
@@ -236,7 +248,7 @@ fn an_unreadable_bundle_file_is_named() {
 
 #[tokio::test]
 async fn settings_must_be_known_and_set_once() {
-    let db = TestDb::with_fixtures().await;
+    let db = small_db().await;
     let pool = db.pool.clone();
     let message = load_error(&pool, "s.json", json!({"settings": 5})).await;
     assert!(message.starts_with("s.json: settings must be an object"), "{message}");
