@@ -110,14 +110,17 @@ async fn records_as(app: &TestApp, query: &Query, till: &str) -> Vec<Value> {
     }
 }
 
+#[track_caller]
 fn numbers(records: &[Value], field: &str) -> Vec<i64> {
     records.iter().map(|record| record[field].as_i64().unwrap_or_else(|| panic!("{field} in {record}"))).collect()
 }
 
+#[track_caller]
 fn ledger_ids(records: &[Value]) -> Vec<i64> {
     numbers(records, "pointsLedgerId")
 }
 
+#[track_caller]
 fn event_ids(records: &[Value]) -> Vec<i64> {
     numbers(records, "eventLogId")
 }

@@ -80,11 +80,13 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+#[track_caller]
 pub fn manifest() -> Manifest {
     let text = std::fs::read_to_string(root().join("tests/samples/manifest.json")).expect("tests/samples/manifest.json");
     serde_json::from_str(&text).unwrap_or_else(|error| panic!("tests/samples/manifest.json: {error}"))
 }
 
+#[track_caller]
 fn sample_file(name: &str) -> Json {
     let path = root().join("tests/samples").join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
@@ -92,6 +94,7 @@ fn sample_file(name: &str) -> Json {
 }
 
 /// The secret of an OAuth client, from the default bundle's files.
+#[track_caller]
 fn oauth_secret(key: &str) -> String {
     let bundle = default_bundle().merged();
     let client = bundle["oauth_clients"].as_array().unwrap().iter().find(|client| client["client_key"] == key);

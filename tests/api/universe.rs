@@ -50,10 +50,12 @@ impl Universe {
     }
 }
 
+#[track_caller]
 fn number(value: &Value) -> f64 {
     value.as_f64().or_else(|| value.as_str().and_then(|text| text.parse().ok())).unwrap_or_else(|| panic!("not a number: {value}"))
 }
 
+#[track_caller]
 fn instant(text: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(text).or_else(|_| DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.3f%z")).unwrap()
 }
