@@ -232,7 +232,7 @@ async fn build_template(admin: &PgConnectOptions, conn: &mut PgConnection, hash:
         let building = format!("{name}_build");
         drop_database(conn, &building).await?;
         // From template0, which no session can be connected to (template1 may be).
-        execute(conn, format!("CREATE DATABASE {} TEMPLATE template0", quoted(&building))).await?;
+        execute(conn, format!("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'", quoted(&building))).await?;
         let pool = PgPoolOptions::new().max_connections(2).connect_with(admin.clone().database(&building)).await?;
         MIGRATOR.run(&pool).await?;
         if template == Template::Fixtures {
