@@ -48,6 +48,7 @@ async fn other_4000218(app: &TestApp, query: &str) -> TestResponse {
 fn ok(response: &TestResponse) -> Value {
     assert_eq!(response.status, StatusCode::OK, "{}", response.text());
     let body = response.json();
+    assert_eq!(keys_of(&body), ["events", "warnings"], "{body}");
     assert_eq!(body["warnings"], json!([]), "{body}");
     body
 }

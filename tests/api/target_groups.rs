@@ -35,7 +35,7 @@ fn data(response: &TestResponse) -> Value {
     let body = response.json();
     assert_eq!(body["errors"], Value::Null, "{body}");
     assert_eq!(body["warnings"], Value::Null, "{body}");
-    assert_eq!(body.as_object().unwrap().len(), 3, "{body}");
+    assert_eq!(keys_of(&body), ["data", "errors", "warnings"], "{body}");
     body["data"].clone()
 }
 
