@@ -64,6 +64,11 @@ async fn oauth_token_is_issued_and_decides_the_org() {
     assert_eq!(body.as_object().unwrap().len(), 2, "data and errors only: {body}");
     let token = body["data"]["accessToken"].as_str().unwrap();
     assert_eq!(token.split('.').count(), 3, "a JWT");
+    // Valid for the client's ttl_seconds (fixtures/default: 3600 for demo-key), for org 50406.
+    let claims = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, token.split('.').nth(1).unwrap()).unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(&claims).unwrap();
+    assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 3600, "{claims}");
+    assert_eq!((claims["org_id"].clone(), claims["client_id"].clone()), (json!(50406), json!("demo-key")), "{claims}");
 
     let whoami = app.get(WHOAMI).oauth(token).send().await;
     assert_eq!(whoami.status, StatusCode::OK);
