@@ -86,7 +86,7 @@ fn setup() -> &'static Setup {
         let url = std::env::var("DATABASE_URL").expect("DATABASE_URL must name a PostgreSQL server (bash scripts/test sets it)");
         let admin = PgConnectOptions::from_str(&url).expect("DATABASE_URL is a PostgreSQL URL");
         let (hash, host) = (sources_hash(), host_id());
-        let (to_drop, mut dropping) = tokio::sync::mpsc::unbounded_channel::<Dropping>();
+        let (to_drop, dropping) = tokio::sync::mpsc::unbounded_channel::<Dropping>();
         // The setup runs on a thread of its own whose runtime outlives every test's runtime: its
         // connection holds this process's shared lock on the template until the process exits,
         // and drops the tests' databases as they end (DROP DATABASE takes a checkpoint's time,
@@ -101,42 +101,7 @@ fn setup() -> &'static Setup {
                     match prepare(&thread_admin, &thread_hash, &thread_host).await {
                         Ok((_holder, leftovers)) => {
                             ready.send(Ok(())).unwrap();
-                            // Several at once: concurrent drops share the checkpoint each one waits for.
-                            let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(DROPPERS));
-                            let mut running = tokio::task::JoinSet::new();
-                            let mut leftovers = leftovers.into_iter().map(Dropping::Database);
-                            loop {
-                                let next = match leftovers.next() {
-                                    Some(next) => next,
-                                    None => match dropping.recv().await {
-                                        Some(next) => next,
-                                        None => break,
-                                    },
-                                };
-                                let name = match next {
-                                    Dropping::Database(name) => name,
-                                    Dropping::Drain(done) => {
-                                        while running.join_next().await.is_some() {}
-                                        let _ = done.send(());
-                                        continue;
-                                    }
-                                };
-                                let slot = slots.clone().acquire_owned().await.unwrap();
-                                let admin = thread_admin.clone();
-                                running.spawn(async move {
-                                    let result = async {
-                                        let mut conn = admin.connect().await?;
-                                        drop_database(&mut conn, &name).await?;
-                                        conn.close().await
-                                    }
-                                    .await;
-                                    if let Err(error) = result {
-                                        eprintln!("could not drop the test database {name}: {error} (the next run drops it)");
-                                    }
-                                    drop(slot);
-                                });
-                                while running.try_join_next().is_some() {}
-                            }
+                            run_dropper(&thread_admin, leftovers, dropping).await;
                         }
                         Err(error) => ready.send(Err(format!("{error:#}"))).unwrap(),
                     }
@@ -149,6 +114,46 @@ fn setup() -> &'static Setup {
         unsafe { atexit(drain_at_exit) };
         Setup { admin, hash, host, to_drop }
     })
+}
+
+/// Drops the leftovers, then every database the tests send, several at once (concurrent drops
+/// share the checkpoint each one waits for).
+async fn run_dropper(admin: &PgConnectOptions, leftovers: Vec<String>, mut requests: tokio::sync::mpsc::UnboundedReceiver<Dropping>) {
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(DROPPERS));
+    let mut running = tokio::task::JoinSet::new();
+    let mut leftovers = leftovers.into_iter().map(Dropping::Database);
+    loop {
+        let next = match leftovers.next() {
+            Some(next) => next,
+            None => match requests.recv().await {
+                Some(next) => next,
+                None => return,
+            },
+        };
+        let name = match next {
+            Dropping::Database(name) => name,
+            Dropping::Drain(done) => {
+                while running.join_next().await.is_some() {}
+                let _ = done.send(());
+                continue;
+            }
+        };
+        let slot = slots.clone().acquire_owned().await.unwrap();
+        let admin = admin.clone();
+        running.spawn(async move {
+            let result = async {
+                let mut conn = admin.connect().await?;
+                drop_database(&mut conn, &name).await?;
+                conn.close().await
+            }
+            .await;
+            if let Err(error) = result {
+                eprintln!("could not drop the test database {name}: {error} (the next run drops it)");
+            }
+            drop(slot);
+        });
+        while running.try_join_next().is_some() {}
+    }
 }
 
 unsafe extern "C" {
