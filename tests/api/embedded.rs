@@ -304,9 +304,16 @@ async fn runs_its_own_postgres_and_keeps_data_across_restarts() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(!in_flight.is_finished(), "the request waits for the lock");
     second.signal(Signal::SIGTERM);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Once the signal is handled, no new connection is accepted...
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while reqwest::Client::new().get(format!("{}/__admin/health", second.base)).send().await.is_ok() {
+        assert!(Instant::now() < deadline, "the emulator stops accepting connections on SIGTERM");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // ...but the emulator waits for the request in flight.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(second.child.try_wait().unwrap().is_none(), "the emulator waits for the request in flight");
-    assert!(reqwest::Client::new().get(format!("{}/__admin/health", second.base)).send().await.is_err(), "no new connections");
+    assert!(!in_flight.is_finished(), "the request still waits for the lock");
     sqlx::query("COMMIT").execute(&mut lock).await.unwrap();
     lock.close().await.unwrap();
     let (status, body) = tokio::time::timeout(Duration::from_secs(30), in_flight).await.expect("answered after the lock").unwrap();
