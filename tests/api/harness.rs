@@ -7,7 +7,7 @@
 //! `CREATE DATABASE emutest_<host>_<pid>_<n> TEMPLATE emutpl_<hash>_<kind>`. When its [`TestDb`]
 //! is dropped (also when the test panics) the database is queued for a background dropper: a
 //! `DROP DATABASE` waits for a checkpoint, which no test should wait for. At exit the process waits
-//! (a minute at most) for the queue to drain; what a killed process leaves, the next run drops.
+//! (15 s at most) for the queue to drain; what is left then, or by a killed process, the next run drops.
 //!
 //! Several test processes may share one server (a developer's runs, CI, another checkout):
 //! - template builds and clean-ups are serialised by a session advisory lock ([`BUILD_LOCK`]);
@@ -44,6 +44,8 @@ const TEMPLATE_PREFIX: &str = "emutpl_";
 const TEST_PREFIX: &str = "emutest_";
 /// How many test databases are dropped at once.
 const DROPPERS: usize = 8;
+/// How long the process waits at exit for its databases to be dropped, in seconds.
+const DRAIN_AT_EXIT: u64 = 15;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Template {
@@ -160,12 +162,12 @@ unsafe extern "C" {
     fn atexit(callback: extern "C" fn()) -> std::os::raw::c_int;
 }
 
-/// At exit, waits (a minute at most) for the databases of the tests that ended to be dropped.
+/// At exit, waits (15 s at most: a busy server checkpoints slowly, and the next run drops the rest) for the databases of the tests that ended to be dropped.
 extern "C" fn drain_at_exit() {
     if let Some(setup) = SETUP.get() {
         let (done, drained) = std::sync::mpsc::channel();
         if setup.to_drop.send(Dropping::Drain(done)).is_ok() {
-            let _ = drained.recv_timeout(Duration::from_secs(60));
+            let _ = drained.recv_timeout(Duration::from_secs(DRAIN_AT_EXIT));
         }
     }
 }
