@@ -7,7 +7,8 @@
 //! `CREATE DATABASE emutest_<host>_<pid>_<n> TEMPLATE emutpl_<hash>_<kind>`. When its [`TestDb`]
 //! is dropped (also when the test panics) the database is queued for a background dropper: a
 //! `DROP DATABASE` waits for a checkpoint, which no test should wait for. At exit the process waits
-//! (15 s at most) for the queue to drain; what is left then, or by a killed process, the next run drops.
+//! (15 s at most) for the queue to drain; what is left then, or by a killed process, the next run
+//! drops.
 //!
 //! Several test processes may share one server (a developer's runs, CI, another checkout):
 //! - template builds and clean-ups are serialised by a session advisory lock ([`BUILD_LOCK`]);
@@ -162,7 +163,8 @@ unsafe extern "C" {
     fn atexit(callback: extern "C" fn()) -> std::os::raw::c_int;
 }
 
-/// At exit, waits (15 s at most: a busy server checkpoints slowly, and the next run drops the rest) for the databases of the tests that ended to be dropped.
+/// At exit, waits for the databases of the tests that ended to be dropped: [`DRAIN_AT_EXIT`]
+/// seconds at most, since a busy server checkpoints slowly and the next run drops the rest.
 extern "C" fn drain_at_exit() {
     if let Some(setup) = SETUP.get() {
         let (done, drained) = std::sync::mpsc::channel();
