@@ -20,8 +20,7 @@ use crate::{
     },
 };
 
-/// Bundles are larger than API requests.
-pub const BUNDLE_BODY_LIMIT: usize = 64 * 1024 * 1024;
+pub use crate::http::BUNDLE_BODY_LIMIT;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

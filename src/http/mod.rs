@@ -3,11 +3,13 @@
 
 use axum::{
     Router,
-    extract::{MatchedPath, Request},
+    body::Body,
+    extract::{MatchedPath, Request, State},
     http::{HeaderName, HeaderValue, StatusCode},
-    middleware,
+    middleware::{self, Next},
+    response::Response,
 };
-use tower::ServiceBuilder;
+use tower::{Layer, ServiceBuilder, ServiceExt};
 use tower_http::{
     catch_panic::CatchPanicLayer,
     compression::CompressionLayer,
@@ -43,8 +45,23 @@ pub fn with_middleware(routes: Router, config: &RuntimeConfig) -> Router {
         .layer(middleware::from_fn(error::render_errors))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
-        .layer(RequestBodyLimitLayer::new(config.body_limit));
+        .layer(middleware::from_fn_with_state(config.body_limit, limit_body));
     routes.layer(middleware)
+}
+
+/// How large a control-plane request may be whatever `EMULATOR_BODY_LIMIT` says: it carries
+/// bundles (tenant creation, imports).
+pub const BUNDLE_BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+/// The body limit: `EMULATOR_BODY_LIMIT` for the API, at least [`BUNDLE_BODY_LIMIT`] for the
+/// control plane.
+async fn limit_body(State(limit): State<usize>, request: Request, next: Next) -> Response {
+    let limit = if request.uri().path().starts_with("/__admin/") { limit.max(BUNDLE_BODY_LIMIT) } else { limit };
+    let next = next.map_request(|request: Request<_>| request.map(Body::new));
+    match RequestBodyLimitLayer::new(limit).layer(next).oneshot(request).await {
+        Ok(response) => response.map(Body::new),
+        Err(never) => match never {},
+    }
 }
 
 fn request_span(request: &Request) -> tracing::Span {

@@ -110,14 +110,17 @@ async fn records_as(app: &TestApp, query: &Query, till: &str) -> Vec<Value> {
     }
 }
 
+#[track_caller]
 fn numbers(records: &[Value], field: &str) -> Vec<i64> {
     records.iter().map(|record| record[field].as_i64().unwrap_or_else(|| panic!("{field} in {record}"))).collect()
 }
 
+#[track_caller]
 fn ledger_ids(records: &[Value]) -> Vec<i64> {
     numbers(records, "pointsLedgerId")
 }
 
+#[track_caller]
 fn event_ids(records: &[Value]) -> Vec<i64> {
     numbers(records, "eventLogId")
 }
@@ -397,14 +400,46 @@ async fn the_ledger_samples_two_days_give_the_completion_sample() {
 #[tokio::test]
 async fn a_completion_is_the_same_fact_as_its_target_completed_ledger_entry() {
     let app = TestApp::new().await;
+    let bundle = default_bundle().merged();
+    let records_of = |entity: &str| bundle[entity].as_array().unwrap().clone();
+    let millis = |value: &Value| chrono::DateTime::parse_from_rfc3339(value.as_str().unwrap()).unwrap().timestamp_millis();
+    let in_2025 = |value: &Value| {
+        let local = chrono::DateTime::parse_from_rfc3339(value.as_str().unwrap()).unwrap().with_timezone(&chrono_tz::Asia::Kolkata);
+        local.format("%Y").to_string() == "2025"
+    };
     for customer in [SAMPLE_CUSTOMER, OTHER_CUSTOMER] {
-        let completions = records(&app, &Query::completions_in_2025(customer)).await;
-        let ledger = records(&app, &Query::whole_ledger(customer)).await;
-        let target_entries: Vec<&Value> = ledger.iter().filter(|record| record["eventName"] == "TargetCompleted").collect();
-        assert_eq!(completions.len(), target_entries.len(), "{customer}");
-        for (completion, entry) in completions.iter().zip(target_entries) {
-            for field in ["eventLogId", "uniqueId", "tillId", "eventTime", "processingTime", "customerId", "eventTypeId"] {
-                assert_eq!(completion[field], entry[field], "{customer}: {field} of {completion}");
+        let customer_id: i64 = customer.parse().unwrap();
+        // The bundle's completions of the customer whose award has a points credit created in 2025.
+        let mut expected: Vec<(Value, Value)> = records_of("target_completions")
+            .into_iter()
+            .filter(|completion| completion["customer_id"] == customer_id)
+            .filter(|completion| {
+                records_of("points_ledger_entries").iter().any(|entry| {
+                    entry["event_log_id"] == completion["event_log_id"]
+                        && entry["ledger_entry_type"] == "CREDIT"
+                        && entry["alternate_currency_id"].is_null()
+                        && in_2025(&entry["created_on"])
+                })
+            })
+            .map(|completion| {
+                let event = records_of("event_logs").into_iter().find(|event| event["event_log_id"] == completion["event_log_id"]).unwrap();
+                (completion, event)
+            })
+            .collect();
+        expected.sort_by_key(|(completion, _)| completion["event_log_id"].as_i64());
+        assert!(!expected.is_empty(), "{customer} has completions in the bundle");
+        let mut completions = records(&app, &Query::completions_in_2025(customer)).await;
+        completions.sort_by_key(|record| record["eventLogId"].as_i64());
+        assert_eq!(completions.len(), expected.len(), "{customer}: {completions:?}");
+        for (record, (completion, event)) in completions.iter().zip(&expected) {
+            let from_bundle = json!({
+                "eventLogId": completion["event_log_id"], "uniqueId": event["unique_id"], "tillId": event["till_id"],
+                "eventTime": millis(&event["event_time"]), "processingTime": millis(&event["processing_time"]),
+                "customerId": customer_id, "eventTypeId": event["event_type_id"], "targetGroupId": completion["target_group_id"],
+                "sourceType": completion["source_type"], "sourceId": completion["source_id"], "periodId": completion["period_id"],
+            });
+            for (field, value) in from_bundle.as_object().unwrap() {
+                assert_eq!(&record[field], value, "{customer}: {field} of {record}");
             }
         }
     }
@@ -564,4 +599,30 @@ async fn completions_of_a_customer_outside_the_callers_org_are_404() {
     assert_eq!(event_ids(&own), [38760002]);
     let response = app.get(&Query::completions().uri()).basic(CONNECTED_TILL, DEMO_PASSWORD).send().await;
     assert_plain_error(&response, StatusCode::NOT_FOUND, Some("userId"));
+}
+
+/// A malformed parameter is a 400 naming it even for a customer the caller's org does not have:
+/// the request is checked before the customer is looked up.
+#[tokio::test]
+async fn a_bad_parameter_is_400_even_for_an_unknown_customer() {
+    let app = TestApp::new().await;
+    let unknown = "999999999";
+    for (query, parameter) in [
+        (Query::ledger().set("entity_id", unknown).set("start_date", "2025-13-01"), "start_date"),
+        (Query::ledger().set("entity_id", unknown).set("ledger_entry_types", "GIFT"), "ledger_entry_types"),
+        (Query::ledger().set("entity_id", unknown).set("count", "101"), "count"),
+        (Query::ledger().set("entity_id", unknown).unset("end_date"), "end_date"),
+        (Query::completions().set("userId", unknown).set("startDate", "yesterday"), "startDate"),
+        (Query::completions().set("userId", unknown).set("ledgerEntryTypes", "GIFT"), "ledgerEntryTypes"),
+        (Query::completions().set("userId", unknown).set("page", "0"), "page"),
+        (Query::completions().set("userId", unknown).set("startDate", "2025-07-01"), "startDate"),
+    ] {
+        assert_bad_parameter(&app, &query, parameter).await;
+    }
+    // Well-formed, the same customer is 404.
+    for (query, parameter) in
+        [(Query::ledger().set("entity_id", unknown), "entity_id"), (Query::completions().set("userId", unknown), "userId")]
+    {
+        assert_plain_error(&app.get(&query.uri()).demo().send().await, StatusCode::NOT_FOUND, Some(parameter));
+    }
 }

@@ -44,6 +44,43 @@ async fn wrong_methods_are_405_in_the_familys_envelope() {
 }
 
 #[tokio::test]
+async fn wrong_methods_on_v2_v2_1_v3_and_das_are_405_naming_method_and_path() {
+    let app = TestApp::new().await;
+    for method in [axum::http::Method::POST, axum::http::Method::PUT, axum::http::Method::DELETE] {
+        for path in ["/v2/pointsLedger/getLedgerExplodeInfo", "/v2.1/pointsLedger/getLedgerExplodeInfo"] {
+            let message = assert_v2_error(&app.request(method.clone(), path).demo().send().await, StatusCode::METHOD_NOT_ALLOWED, 405);
+            assert_eq!(message, format!("Method {method} is not allowed on {path}"));
+        }
+        let path = "/v3/users/387043873/targetGroups";
+        let message = assert_v3_error(&app.request(method.clone(), path).demo().send().await, StatusCode::METHOD_NOT_ALLOWED, 405);
+        assert_eq!(message, format!("Method {method} is not allowed on {path}"));
+        for path in ["/das/getLedgerEntriesWithEventId", "/das/getTargetCompletedExplodeLedger"] {
+            let body = assert_plain_error(&app.request(method.clone(), path).demo().send().await, StatusCode::METHOD_NOT_ALLOWED, None);
+            assert_eq!(
+                (body["code"].clone(), body["message"].clone()),
+                (json!(405), json!(format!("Method {method} is not allowed on {path}")))
+            );
+        }
+    }
+}
+
+/// A parameter given twice keeps its last value (README, "Choices"): the first value, wrong or
+/// missing, does not matter.
+#[tokio::test]
+async fn a_repeated_query_parameter_keeps_its_last_value() {
+    let app = TestApp::new().await;
+    let das = "/das/getTargetCompletedExplodeLedger?ledgerEntryTypes=CREDIT&userId=1&userId=387970841&startDate=nope&startDate=2025-06-01&endDate=2025-06-22";
+    crate::samples::assert_is_sample("das-completion", &app.get(das).demo().send().await);
+    let v2 = "/v2/pointsLedger/getLedgerExplodeInfo?identifierName=mobile&identifierName=id&identifierValue=1&identifierValue=1709400643455&source=INSTORE&eventIds=1,2&eventIds=8143509";
+    crate::samples::assert_is_sample("v2-goodwill", &app.get(v2).demo().send().await);
+    let v3 = "/v3/users/387043873/targetGroups?includeInactiveTargets=false&includeInactiveTargets=true";
+    crate::samples::assert_is_sample("v3-include-inactive-targets", &app.get(v3).demo().send().await);
+    // And the last one counts when it is the wrong one.
+    let wrong_last = "/das/getTargetCompletedExplodeLedger?ledgerEntryTypes=CREDIT&userId=387970841&startDate=2025-06-01&startDate=nope&endDate=2025-06-22";
+    assert_plain_error(&app.get(wrong_last).demo().send().await, StatusCode::BAD_REQUEST, Some("startDate"));
+}
+
+#[tokio::test]
 async fn a_database_that_is_gone_is_503_not_a_hang() {
     let app = TestApp::new().await;
     app.pool.close().await;

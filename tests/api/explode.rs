@@ -44,39 +44,47 @@ async fn other_4000218(app: &TestApp, query: &str) -> TestResponse {
 }
 
 /// The success body, after checking the status and that there are no warnings.
+#[track_caller]
 fn ok(response: &TestResponse) -> Value {
     assert_eq!(response.status, StatusCode::OK, "{}", response.text());
     let body = response.json();
+    assert_eq!(keys_of(&body), ["events", "warnings"], "{body}");
     assert_eq!(body["warnings"], json!([]), "{body}");
     body
 }
 
+#[track_caller]
 fn events(body: &Value) -> &Vec<Value> {
     body["events"].as_array().unwrap_or_else(|| panic!("no events: {body}"))
 }
 
+#[track_caller]
 fn event_ids(body: &Value) -> Vec<i64> {
     events(body).iter().map(|event| event["eventLogId"].as_i64().unwrap()).collect()
 }
 
 /// The only event of a body.
+#[track_caller]
 fn single(body: &Value) -> Value {
     let events = events(body);
     assert_eq!(events.len(), 1, "{body}");
     events[0].clone()
 }
 
+#[track_caller]
 fn keys(value: &Value) -> Vec<&str> {
     value.as_object().unwrap_or_else(|| panic!("not an object: {value}")).keys().map(String::as_str).collect()
 }
 
 /// `value` without the key at `path` (dot-separated; `*` for every item of an array).
+#[track_caller]
 fn without(value: &Value, path: &str) -> Value {
     let mut copy = value.clone();
     remove_path(&mut copy, &path.split('.').collect::<Vec<_>>());
     copy
 }
 
+#[track_caller]
 fn remove_path(value: &mut Value, path: &[&str]) {
     match path {
         [] => {}
@@ -88,6 +96,7 @@ fn remove_path(value: &mut Value, path: &[&str]) {
     }
 }
 
+#[track_caller]
 fn instant(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
 }

@@ -58,30 +58,28 @@ async fn column_defaults(pool: &PgPool) -> BTreeMap<(String, String), Value> {
     defaults
 }
 
-/// The loaded database, as the control plane exports it, holds exactly the records of the
-/// bundle's files: every field as the file gives it, every field the file leaves out at its
-/// column's default, and nothing else.
-#[tokio::test]
-async fn the_loaded_database_holds_exactly_the_default_bundles_records() {
-    let app = TestApp::new().await;
+/// The loaded database, as the control plane exports it, holds exactly the records of `bundle`
+/// (one merged bundle object): every field as the bundle gives it, every field it leaves out at its
+/// column's default, and nothing else. Returns how many records were compared.
+pub async fn assert_database_holds(app: &TestApp, bundle: &Value) -> usize {
     let exported = app.get("/__admin/fixtures").admin().send().await.json();
-    let source = default_bundle().merged();
     let defaults = column_defaults(&app.pool).await;
 
-    let entities =
-        |bundle: &Value| -> Vec<String> { bundle.as_object().unwrap().keys().filter(|key| *key != "settings").cloned().collect() };
-    let (mut loaded_entities, mut source_entities) = (entities(&exported), entities(&source));
-    loaded_entities.sort();
-    source_entities.sort();
-    assert_eq!(loaded_entities, source_entities, "the same entities");
-    let clock = |bundle: &Value| DateTime::parse_from_rfc3339(bundle["settings"]["clock"].as_str().unwrap()).unwrap();
-    assert_eq!(clock(&exported), clock(&source), "the same settings.clock");
+    let entities = |bundle: &Value| -> Vec<String> {
+        let mut names: Vec<String> = bundle.as_object().unwrap().keys().filter(|key| *key != "settings").cloned().collect();
+        names.sort();
+        names
+    };
+    let source_entities = entities(bundle);
+    assert_eq!(entities(&exported), source_entities, "the same entities");
+    let clock = |bundle: &Value| bundle["settings"]["clock"].as_str().map(|clock| DateTime::parse_from_rfc3339(clock).unwrap());
+    assert_eq!(clock(&exported), clock(bundle), "the same settings.clock");
 
     let mut records = 0;
     for entity in source_entities {
         let mut loaded: Vec<&Map<String, Value>> = exported[&entity].as_array().unwrap().iter().map(|r| r.as_object().unwrap()).collect();
-        let wanted = source[&entity].as_array().unwrap();
-        assert_eq!(loaded.len(), wanted.len(), "{entity}: as many records as the bundle's files");
+        let wanted = bundle[&entity].as_array().unwrap();
+        assert_eq!(loaded.len(), wanted.len(), "{entity}: as many records as the bundle");
         for (index, record) in wanted.iter().enumerate() {
             let record = record.as_object().unwrap();
             let matches = |row: &&Map<String, Value>| {
@@ -98,13 +96,20 @@ async fn the_loaded_database_holds_exactly_the_default_bundles_records() {
             records += 1;
         }
     }
+    records
+}
+
+#[tokio::test]
+async fn the_loaded_database_holds_exactly_the_default_bundles_records() {
+    let app = TestApp::new().await;
+    let records = assert_database_holds(&app, &default_bundle().merged()).await;
     assert!(records > 500, "the whole default bundle was compared ({records} records)");
 }
 
 /// Exported, changed and loaded again, the data is what was exported.
 #[tokio::test]
 async fn an_exported_bundle_loads_back() {
-    let db = TestDb::with_fixtures().await;
+    let db = small_db().await;
     let pool = db.pool.clone();
     let before = snapshot(&pool).await;
     let dir = scratch_dir("roundtrip");
@@ -118,7 +123,7 @@ async fn an_exported_bundle_loads_back() {
 
 #[tokio::test]
 async fn a_duplicate_primary_key_is_named() {
-    let db = TestDb::with_fixtures().await;
+    let db = small_db().await;
     let bundle = json!({"orgs": [{"org_id": 1, "name": "a"}, {"org_id": 2, "name": "b"}, {"org_id": 1, "name": "again"}]});
     let message = load_error(&db.pool, "core.json", bundle).await;
     assert!(message.starts_with("core.json: orgs[2].org_id: "), "{message}");
@@ -127,7 +132,7 @@ async fn a_duplicate_primary_key_is_named() {
 
 #[tokio::test]
 async fn a_duplicate_primary_key_across_files_is_named() {
-    let db = TestDb::with_fixtures().await;
+    let db = small_db().await;
     let before = snapshot(&db.pool).await;
     let bundle = Bundle {
         files: [("a.json", json!({"orgs": [{"org_id": 1, "name": "a"}]})), ("b.json", json!({"orgs": [{"org_id": 1, "name": "b"}]}))]
@@ -144,7 +149,7 @@ async fn a_duplicate_primary_key_across_files_is_named() {
 
 #[tokio::test]
 async fn a_record_that_is_not_an_object_is_named() {
-    let db = TestDb::with_fixtures().await;
+    let db = small_db().await;
     for record in [json!(5), json!("org"), json!(null), json!([1, "a"])] {
         let message = load_error(&db.pool, "core.json", json!({"orgs": [{"org_id": 1, "name": "a"}, record]})).await;
         assert!(message.starts_with("core.json: orgs[1]: "), "{message}");
@@ -154,7 +159,7 @@ async fn a_record_that_is_not_an_object_is_named() {
 
 #[tokio::test]
 async fn the_bundle_clock_setting_is_kept() {
-    let db = TestDb::with_fixtures().await;
+    let db = small_db().await;
     let pool = db.pool.clone();
     let bundle =
         Bundle::from_object("b.json", json!({"settings": {"clock": "2024-06-20T12:30:00+05:30"}, "orgs": [{"org_id": 7, "name": "x"}]}))
@@ -163,6 +168,18 @@ async fn the_bundle_clock_setting_is_kept() {
     assert_eq!(summary.clock.unwrap().to_rfc3339(), "2024-06-20T07:00:00+00:00");
     let exported = snapshot(&pool).await;
     assert_eq!(exported["settings"], json!({"clock": "2024-06-20T07:00:00+00:00"}));
+}
+
+/// A database with a small bundle loaded: what a bad bundle must leave as it is (small, so that
+/// comparing before and after is cheap).
+async fn small_db() -> TestDb {
+    let db = TestDb::empty().await;
+    let bundle = json!({
+        "orgs": [{"org_id": 42, "name": "Before", "time_zone": "UTC"}],
+        "tills": [{"till_id": 4201, "org_id": 42, "code": "before.till"}],
+    });
+    fixtures::load(&db.pool, &Bundle::from_object("small.json", bundle).unwrap(), "small").await.unwrap();
+    db
 }
 
 async fn load_error(pool: &PgPool, name: &str, bundle: Value) -> String {
@@ -176,7 +193,7 @@ async fn load_error(pool: &PgPool, name: &str, bundle: Value) -> String {
 
 #[tokio::test]
 async fn a_value_of_the_wrong_type_names_file_record_and_field() {
-    let db = TestDb::with_fixtures().await;
+    let db = small_db().await;
     let pool = db.pool.clone();
     let message =
         load_error(&pool, "core.json", json!({"orgs": [{"org_id": 1, "name": "a"}, {"org_id": 2, "name": "b", "is_default": "maybe"}]}))
@@ -186,7 +203,7 @@ async fn a_value_of_the_wrong_type_names_file_record_and_field() {
 
 #[tokio::test]
 async fn an_unknown_field_is_named() {
-    let db = TestDb::with_fixtures().await;
+    let db = small_db().await;
     let pool = db.pool.clone();
     let message = load_error(&pool, "core.json", json!({"orgs": [{"org_id": 1, "name": "a", "colour": "red"}]})).await;
     assert!(message.starts_with("core.json: orgs[0].colour: unknown field"), "{message}");
@@ -194,7 +211,7 @@ async fn an_unknown_field_is_named() {
 
 #[tokio::test]
 async fn a_missing_required_field_is_named() {
-    let db = TestDb::with_fixtures().await;
+    let db = small_db().await;
     let pool = db.pool.clone();
     let message = load_error(&pool, "core.json", json!({"orgs": [{"org_id": 1}]})).await;
     assert!(message.starts_with("core.json: orgs[0].name: "), "{message}");
@@ -202,7 +219,7 @@ async fn a_missing_required_field_is_named() {
 
 #[tokio::test]
 async fn a_reference_to_nothing_is_named() {
-    let db = TestDb::with_fixtures().await;
+    let db = small_db().await;
     let pool = db.pool.clone();
     let bundle = json!({
         "orgs": [{"org_id": 1, "name": "a"}],
@@ -215,7 +232,7 @@ async fn a_reference_to_nothing_is_named() {
 
 #[tokio::test]
 async fn an_unknown_entity_or_zone_is_refused() {
-    let db = TestDb::with_fixtures().await;
+    let db = small_db().await;
     let pool = db.pool.clone();
     let message = load_error(&pool, "x.json", json!({"unicorns": []})).await;
     assert!(message.starts_with("x.json: unknown entity 'unicorns'"), "{message}");
@@ -235,7 +252,7 @@ fn an_unreadable_bundle_file_is_named() {
 
 #[tokio::test]
 async fn settings_must_be_known_and_set_once() {
-    let db = TestDb::with_fixtures().await;
+    let db = small_db().await;
     let pool = db.pool.clone();
     let message = load_error(&pool, "s.json", json!({"settings": 5})).await;
     assert!(message.starts_with("s.json: settings must be an object"), "{message}");

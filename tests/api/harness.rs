@@ -4,8 +4,11 @@
 //! `DATABASE_URL`: `emutpl_<hash>_f`, migrated with the default bundle loaded, and `emutpl_<hash>_e`,
 //! only migrated. `<hash>` covers the migrations, `fixtures/default` and the test binary itself (so
 //! a change to the loader's code builds a new template). Each test then gets
-//! `CREATE DATABASE emutest_<host>_<pid>_<n> TEMPLATE emutpl_<hash>_<kind>`, dropped when its
-//! [`TestDb`] is dropped (also when the test panics).
+//! `CREATE DATABASE emutest_<host>_<pid>_<n> TEMPLATE emutpl_<hash>_<kind>`. When its [`TestDb`]
+//! is dropped (also when the test panics) the database is queued for a background dropper: a
+//! `DROP DATABASE` waits for a checkpoint, which no test should wait for. At exit the process waits
+//! (15 s at most) for the queue to drain; what is left then, or by a killed process, the next run
+//! drops.
 //!
 //! Several test processes may share one server (a developer's runs, CI, another checkout):
 //! - template builds and clean-ups are serialised by a session advisory lock ([`BUILD_LOCK`]);
@@ -40,6 +43,10 @@ use sqlx::{
 const BUILD_LOCK: i64 = 0x00ca_9e3a_1a70_7e57;
 const TEMPLATE_PREFIX: &str = "emutpl_";
 const TEST_PREFIX: &str = "emutest_";
+/// How many test databases are dropped at once.
+const DROPPERS: usize = 8;
+/// How long the process waits at exit for its databases to be dropped, in seconds.
+const DRAIN_AT_EXIT: u64 = 15;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Template {
@@ -63,6 +70,15 @@ struct Setup {
     admin: PgConnectOptions,
     hash: String,
     host: String,
+    /// Databases to drop, sent to the setup thread (see [`TestDb`]'s `Drop`).
+    to_drop: tokio::sync::mpsc::UnboundedSender<Dropping>,
+}
+
+/// What the dropper is asked to do.
+enum Dropping {
+    Database(String),
+    /// Finish every drop asked for so far, then say so.
+    Drain(std::sync::mpsc::Sender<()>),
 }
 
 static SETUP: OnceLock<Setup> = OnceLock::new();
@@ -72,23 +88,23 @@ fn setup() -> &'static Setup {
     SETUP.get_or_init(|| {
         let url = std::env::var("DATABASE_URL").expect("DATABASE_URL must name a PostgreSQL server (bash scripts/test sets it)");
         let admin = PgConnectOptions::from_str(&url).expect("DATABASE_URL is a PostgreSQL URL");
-        let setup = Setup { admin, hash: sources_hash(), host: host_id() };
+        let (hash, host) = (sources_hash(), host_id());
+        let (to_drop, dropping) = tokio::sync::mpsc::unbounded_channel::<Dropping>();
         // The setup runs on a thread of its own whose runtime outlives every test's runtime: its
-        // connection holds this process's shared lock on the template until the process exits.
+        // connection holds this process's shared lock on the template until the process exits,
+        // and drops the tests' databases as they end (DROP DATABASE takes a checkpoint's time,
+        // which no test should wait for; what is left when the process exits, the next run drops).
         let (ready, done) = std::sync::mpsc::channel();
-        let (admin, hash, host) = (setup.admin.clone(), setup.hash.clone(), setup.host.clone());
+        let (thread_admin, thread_hash, thread_host) = (admin.clone(), hash.clone(), host.clone());
         std::thread::Builder::new()
-            .name("test-db-templates".into())
+            .name("test-databases".into())
             .spawn(move || {
                 let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
                 runtime.block_on(async move {
-                    let result = prepare(&admin, &hash, &host).await;
-                    match result {
-                        Ok(holder) => {
+                    match prepare(&thread_admin, &thread_hash, &thread_host).await {
+                        Ok((_holder, leftovers)) => {
                             ready.send(Ok(())).unwrap();
-                            // Keep the lock-holding connection open until the process exits.
-                            let _holder = holder;
-                            std::future::pending::<()>().await;
+                            run_dropper(&thread_admin, leftovers, dropping).await;
                         }
                         Err(error) => ready.send(Err(format!("{error:#}"))).unwrap(),
                     }
@@ -96,27 +112,85 @@ fn setup() -> &'static Setup {
             })
             .unwrap();
         done.recv().unwrap().unwrap_or_else(|error| panic!("cannot prepare the template databases: {error}"));
-        setup
+        // SAFETY: registers a plain function with the C library, which calls it when the process
+        // exits normally (libtest returns from main, or calls exit); it touches only Rust statics.
+        unsafe { atexit(drain_at_exit) };
+        Setup { admin, hash, host, to_drop }
     })
 }
 
-/// Builds the templates if missing and cleans up what dead runs left; returns the connection that
-/// holds this process's shared lock on its template.
-async fn prepare(admin: &PgConnectOptions, hash: &str, host: &str) -> anyhow::Result<PgConnection> {
+/// Drops the leftovers, then every database the tests send, several at once (concurrent drops
+/// share the checkpoint each one waits for).
+async fn run_dropper(admin: &PgConnectOptions, leftovers: Vec<String>, mut requests: tokio::sync::mpsc::UnboundedReceiver<Dropping>) {
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(DROPPERS));
+    let mut running = tokio::task::JoinSet::new();
+    let mut leftovers = leftovers.into_iter().map(Dropping::Database);
+    loop {
+        let next = match leftovers.next() {
+            Some(next) => next,
+            None => match requests.recv().await {
+                Some(next) => next,
+                None => return,
+            },
+        };
+        let name = match next {
+            Dropping::Database(name) => name,
+            Dropping::Drain(done) => {
+                while running.join_next().await.is_some() {}
+                let _ = done.send(());
+                continue;
+            }
+        };
+        let slot = slots.clone().acquire_owned().await.unwrap();
+        let admin = admin.clone();
+        running.spawn(async move {
+            let result = async {
+                let mut conn = admin.connect().await?;
+                drop_database(&mut conn, &name).await?;
+                conn.close().await
+            }
+            .await;
+            if let Err(error) = result {
+                eprintln!("could not drop the test database {name}: {error} (the next run drops it)");
+            }
+            drop(slot);
+        });
+        while running.try_join_next().is_some() {}
+    }
+}
+
+unsafe extern "C" {
+    fn atexit(callback: extern "C" fn()) -> std::os::raw::c_int;
+}
+
+/// At exit, waits for the databases of the tests that ended to be dropped: [`DRAIN_AT_EXIT`]
+/// seconds at most, since a busy server checkpoints slowly and the next run drops the rest.
+extern "C" fn drain_at_exit() {
+    if let Some(setup) = SETUP.get() {
+        let (done, drained) = std::sync::mpsc::channel();
+        if setup.to_drop.send(Dropping::Drain(done)).is_ok() {
+            let _ = drained.recv_timeout(Duration::from_secs(DRAIN_AT_EXIT));
+        }
+    }
+}
+
+/// Builds the templates if missing and drops the templates no live process uses; returns the
+/// connection that holds this process's shared lock on its template, and the test databases dead
+/// processes of this host left behind (for the dropper).
+async fn prepare(admin: &PgConnectOptions, hash: &str, host: &str) -> anyhow::Result<(PgConnection, Vec<String>)> {
     let mut conn = admin.connect().await?;
     sqlx::query("SELECT pg_advisory_lock($1)").bind(BUILD_LOCK).execute(&mut conn).await?;
     sqlx::query("SELECT pg_advisory_lock_shared($1)").bind(lock_key(hash)).execute(&mut conn).await?;
     let result = async {
-        clean_up(&mut conn, hash, host).await?;
+        let leftovers = clean_up(&mut conn, hash, host).await?;
         for template in [Template::Empty, Template::Fixtures] {
             build_template(admin, &mut conn, hash, template).await?;
         }
-        anyhow::Ok(())
+        anyhow::Ok(leftovers)
     }
     .await;
     sqlx::query("SELECT pg_advisory_unlock($1)").bind(BUILD_LOCK).execute(&mut conn).await?;
-    result?;
-    Ok(conn)
+    Ok((conn, result?))
 }
 
 async fn database_names(conn: &mut PgConnection, prefix: &str) -> sqlx::Result<Vec<String>> {
@@ -126,13 +200,15 @@ async fn database_names(conn: &mut PgConnection, prefix: &str) -> sqlx::Result<V
         .await
 }
 
-/// Drops the test databases of dead processes of this host, and the templates no live process uses.
-async fn clean_up(conn: &mut PgConnection, hash: &str, host: &str) -> anyhow::Result<()> {
+/// Drops the templates no live process uses; returns the test databases of dead processes of this
+/// host.
+async fn clean_up(conn: &mut PgConnection, hash: &str, host: &str) -> anyhow::Result<Vec<String>> {
+    let mut leftovers = Vec::new();
     for name in database_names(conn, TEST_PREFIX).await? {
         let mut parts = name[TEST_PREFIX.len()..].split('_');
         let (Some(their_host), Some(pid)) = (parts.next(), parts.next().and_then(|pid| pid.parse::<i32>().ok())) else { continue };
         if their_host == host && !process_alive(pid) {
-            drop_database(conn, &name).await?;
+            leftovers.push(name);
         }
     }
     let mut templates: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -156,7 +232,7 @@ async fn clean_up(conn: &mut PgConnection, hash: &str, host: &str) -> anyhow::Re
             sqlx::query("SELECT pg_advisory_unlock($1)").bind(lock_key(&their_hash)).execute(&mut *conn).await?;
         }
     }
-    Ok(())
+    Ok(leftovers)
 }
 
 async fn build_template(admin: &PgConnectOptions, conn: &mut PgConnection, hash: &str, template: Template) -> anyhow::Result<()> {
@@ -165,7 +241,7 @@ async fn build_template(admin: &PgConnectOptions, conn: &mut PgConnection, hash:
         let building = format!("{name}_build");
         drop_database(conn, &building).await?;
         // From template0, which no session can be connected to (template1 may be).
-        execute(conn, format!("CREATE DATABASE {} TEMPLATE template0", quoted(&building))).await?;
+        execute(conn, format!("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'", quoted(&building))).await?;
         let pool = PgPoolOptions::new().max_connections(2).connect_with(admin.clone().database(&building)).await?;
         MIGRATOR.run(&pool).await?;
         if template == Template::Fixtures {
@@ -265,20 +341,7 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        // The test's runtime may be shutting down (or unwinding a panic): drop the database from a
-        // thread with a runtime of its own, and wait for it.
-        let (admin, name) = (setup().admin.clone(), self.name.clone());
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            runtime.block_on(async move {
-                let mut conn = admin.connect().await?;
-                drop_database(&mut conn, &name).await?;
-                conn.close().await
-            })
-        })
-        .join();
-        if let Ok(Err(error)) = dropped {
-            eprintln!("could not drop the test database {}: {error} (the next run drops it)", self.name);
-        }
+        // Dropped by the setup thread, which also ends the pool's sessions (WITH (FORCE)).
+        let _ = setup().to_drop.send(Dropping::Database(self.name.clone()));
     }
 }

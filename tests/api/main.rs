@@ -1,5 +1,7 @@
-//! Integration tests over HTTP against a real PostgreSQL, one fresh database per test.
-//! One test binary with a module per area keeps linking cheap.
+//! Integration tests over HTTP against a real PostgreSQL, one fresh database per test (copied from
+//! a template built once per run: `harness.rs`). One test binary with a module per area keeps
+//! linking cheap. The documents' samples are data (`tests/samples/`), compared by one strict
+//! comparator (`strict_json.rs`).
 
 mod harness;
 mod helpers;

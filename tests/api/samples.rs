@@ -92,11 +92,13 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+#[track_caller]
 pub fn manifest() -> Manifest {
     let text = std::fs::read_to_string(root().join("tests/samples/manifest.json")).expect("tests/samples/manifest.json");
     serde_json::from_str(&text).unwrap_or_else(|error| panic!("tests/samples/manifest.json: {error}"))
 }
 
+#[track_caller]
 fn sample_file(name: &str) -> Json {
     let path = root().join("tests/samples").join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
@@ -104,6 +106,7 @@ fn sample_file(name: &str) -> Json {
 }
 
 /// The secret of an OAuth client, from the default bundle's files.
+#[track_caller]
 fn oauth_secret(key: &str) -> String {
     let bundle = default_bundle().merged();
     let client = bundle["oauth_clients"].as_array().unwrap().iter().find(|client| client["client_key"] == key);
@@ -388,7 +391,6 @@ fn relaxations_are_known_kinds() {
     assert!(error.to_string().contains("unknown variant"), "{error}");
     let known: Relaxation = serde_json::from_str(r#"{"kind": "number-value", "path": "$", "reason": "x"}"#).unwrap();
     assert_eq!(known.kind, RelaxationKind::NumberValue);
-    assert_same(&Json::parse("[1]").unwrap(), &Json::parse("[1]").unwrap(), &[]);
 }
 
 /// Asserts an answer is the documented sample `name` of the manifest (its file, or the part its

@@ -23,17 +23,19 @@ const CYCLIC_TILL: &str = "cyclic.till";
 const CONNECTED_TILL: &str = "connected.till";
 
 /// Epoch milliseconds of an RFC 3339 instant.
+#[track_caller]
 fn millis(instant: &str) -> i64 {
     DateTime::parse_from_rfc3339(instant).expect("RFC 3339").timestamp_millis()
 }
 
 /// The successful answer's `data`, after checking the envelope.
+#[track_caller]
 fn data(response: &TestResponse) -> Value {
     assert_eq!(response.status, StatusCode::OK, "{}", response.text());
     let body = response.json();
     assert_eq!(body["errors"], Value::Null, "{body}");
     assert_eq!(body["warnings"], Value::Null, "{body}");
-    assert_eq!(body.as_object().unwrap().len(), 3, "{body}");
+    assert_eq!(keys_of(&body), ["data", "errors", "warnings"], "{body}");
     body["data"].clone()
 }
 
@@ -41,14 +43,17 @@ async fn get(app: &TestApp, till: &str, uri: &str) -> Value {
     data(&app.get(uri).basic(till, DEMO_PASSWORD).send().await)
 }
 
+#[track_caller]
 fn group_ids(data: &Value) -> Vec<i64> {
     data["targetGroups"].as_array().unwrap().iter().map(|group| group["id"].as_i64().unwrap()).collect()
 }
 
+#[track_caller]
 fn group(data: &Value, id: i64) -> &Value {
     data["targetGroups"].as_array().unwrap().iter().find(|group| group["id"] == id).unwrap_or_else(|| panic!("no group {id}: {data}"))
 }
 
+#[track_caller]
 fn target(data: &Value, group_id: i64, period_id: i64) -> &Value {
     group(data, group_id)["targets"]
         .as_array()
