@@ -17,6 +17,7 @@ mod explode;
 mod faults;
 mod fixtures;
 mod journal;
+mod outages;
 mod replicas;
 mod samples;
 mod sequences;
