@@ -120,8 +120,22 @@ struct Readiness {
     fixtures: String,
 }
 
+/// How long readiness waits for the database.
+const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 async fn ready(State(state): State<AppState>) -> ApiResult<Json<Readiness>> {
-    store::meta::ping(&state.db).await.map_err(|error| ApiError::of(codes::UNAVAILABLE).caused_by(error))?;
+    if state.db_health.is_down() {
+        return Err(ApiError::new(codes::UNAVAILABLE, "Not ready: the database is unavailable"));
+    }
+    // Answer within a health check's patience, whatever the pool's acquire timeout.
+    match tokio::time::timeout(READY_TIMEOUT, store::meta::ping(&state.db)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => {
+            state.db_health.report(&error, &state.db);
+            return Err(ApiError::new(codes::UNAVAILABLE, "Not ready: the database is unavailable").caused_by(error));
+        }
+        Err(_) => return Err(ApiError::new(codes::UNAVAILABLE, "Not ready: the database did not answer within 2 s")),
+    }
     let applied = store::meta::applied_migrations(&state.db).await?;
     let expected: Vec<i64> = db::MIGRATOR.iter().map(|migration| migration.version).collect();
     if applied != expected {

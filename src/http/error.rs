@@ -219,17 +219,21 @@ fn readable(mut message: String) -> String {
     message
 }
 
-/// SQLSTATEs that mean the database went away or refuses connections for now: class 08
-/// (connection exceptions) and 57P01–57P03 (shutdown, crash shutdown, cannot connect now).
-fn is_connection_loss(sqlstate: &str) -> bool {
-    sqlstate.starts_with("08") || matches!(sqlstate, "57P01" | "57P02" | "57P03")
+/// Whether the error means the database went away or cannot be reached for now: no connection
+/// could be had, the connection broke, or the server said so (SQLSTATE class 08, connection
+/// exceptions; 57P01–57P03, shutdown, crash shutdown, cannot connect now).
+pub fn is_database_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")),
+        _ => false,
+    }
 }
 
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> ApiError {
         let code = match &error {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => codes::UNAVAILABLE,
-            sqlx::Error::Database(db) if db.code().is_some_and(|code| is_connection_loss(&code)) => codes::UNAVAILABLE,
+            error if is_database_unavailable(error) => codes::UNAVAILABLE,
             // Text the database cannot hold (a NUL byte) that came from the client, e.g. in a JSON body.
             sqlx::Error::Database(db) if db.code().is_some_and(|code| code == "22021" || code == "22P05") => {
                 return ApiError::new(codes::BAD_PARAMETER, "The request contains a character that cannot be stored (NUL)")

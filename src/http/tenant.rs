@@ -12,7 +12,7 @@ use axum::{
 use sqlx::{Postgres, pool::PoolConnection};
 
 use crate::{
-    http::error::{ApiError, ApiResult},
+    http::error::{ApiError, ApiResult, codes},
     platform::{
         state::AppState,
         tenants::{DEFAULT_TENANT, Tenant},
@@ -92,8 +92,15 @@ pub struct TenantDb {
 
 impl TenantDb {
     pub async fn open(state: &AppState, tenant: Arc<Tenant>) -> ApiResult<TenantDb> {
-        let mut db = state.db.acquire().await?;
-        store::tenants::use_schema(&mut *db, &tenant.schema).await?;
+        if state.db_health.is_down() {
+            return Err(ApiError::of(codes::UNAVAILABLE));
+        }
+        let noted = |error: sqlx::Error| {
+            state.db_health.report(&error, &state.db);
+            ApiError::from(error)
+        };
+        let mut db = state.db.acquire().await.map_err(noted)?;
+        store::tenants::use_schema(&mut *db, &tenant.schema).await.map_err(noted)?;
         state.tenants.mark_used(&tenant.id);
         Ok(TenantDb { tenant, db })
     }

@@ -7,6 +7,7 @@ use sqlx::PgPool;
 use crate::{
     platform::{
         config::RuntimeConfig,
+        db::health::DatabaseHealth,
         journal::Journal,
         tenants::{self, Tenants},
         tokens::TokenKeys,
@@ -21,6 +22,7 @@ pub struct AppState {
     pub tenants: Arc<Tenants>,
     pub tokens: Arc<TokenKeys>,
     pub journal: Journal,
+    pub db_health: Arc<DatabaseHealth>,
 }
 
 impl AppState {
@@ -31,6 +33,13 @@ impl AppState {
         tenants::upgrade_stale(&db).await?;
         let tenants = Tenants::load(&db, config.clock).await?;
         let journal = Journal::start(db.clone(), config.journal_size);
-        Ok(AppState { db, config: Arc::new(config), tenants: Arc::new(tenants), tokens: Arc::new(tokens), journal })
+        Ok(AppState {
+            db,
+            config: Arc::new(config),
+            tenants: Arc::new(tenants),
+            tokens: Arc::new(tokens),
+            journal,
+            db_health: Arc::default(),
+        })
     }
 }

@@ -55,3 +55,103 @@ async fn a_huge_parameter_is_echoed_cut_to_a_readable_length() {
     assert!(message.starts_with("Parameter 'entity_id' must be a whole number, got '9999"), "{}", &message[..80]);
     assert!(message.ends_with("more characters)"), "{}", &message[message.len() - 60..]);
 }
+
+/// A TCP proxy to the test's PostgreSQL that a test can cut (every connection closed, new ones
+/// refused) and restore: an outage of the emulator's database that no other test sees.
+struct Proxy {
+    port: u16,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    links: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl Proxy {
+    async fn to(upstream: String) -> Proxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let links: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>> = Default::default();
+        let accept = tokio::spawn({
+            let (cut, links) = (cut.clone(), links.clone());
+            async move {
+                while let Ok((mut client, _)) = listener.accept().await {
+                    if cut.load(std::sync::atomic::Ordering::SeqCst) {
+                        continue; // dropped: the connection is closed at once
+                    }
+                    let upstream = upstream.clone();
+                    let link = tokio::spawn(async move {
+                        if let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await {
+                            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                        }
+                    });
+                    links.lock().unwrap().push(link.abort_handle());
+                }
+            }
+        });
+        Proxy { port, cut, links, accept }
+    }
+
+    fn cut(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+        for link in self.links.lock().unwrap().drain(..) {
+            link.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.cut.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.cut();
+        self.accept.abort();
+    }
+}
+
+#[tokio::test]
+async fn during_an_outage_requests_fail_fast_with_503_and_the_emulator_recovers_by_itself() {
+    use sqlx::{
+        ConnectOptions,
+        postgres::{PgConnectOptions, PgPoolOptions},
+    };
+    use std::{str::FromStr, time::Instant};
+
+    let test_db = TestApp::new().await;
+    let name: String = sqlx::query_scalar("SELECT current_database()").fetch_one(&test_db.pool).await.unwrap();
+    let server = PgConnectOptions::from_str(&std::env::var("DATABASE_URL").unwrap()).unwrap();
+    let proxy = Proxy::to(format!("{}:{}", server.get_host(), server.get_port())).await;
+    let options = server.clone().host("127.0.0.1").port(proxy.port).database(&name).disable_statement_logging();
+    let pool = PgPoolOptions::new().max_connections(4).acquire_timeout(Duration::from_secs(5)).connect_with(options).await.unwrap();
+    let state = capillary_emulator::AppState::new(pool, capillary_emulator::config::RuntimeConfig::default()).await.unwrap();
+    let router = capillary_emulator::app(state);
+    let get = |path: &str| TestRequest::on(router.clone(), axum::http::Method::GET, path);
+    assert_eq!(get(LEDGER).demo().send().await.status, StatusCode::OK);
+
+    proxy.cut();
+    // The first request finds out; the ones after it do not wait for the pool's acquire timeout.
+    assert_plain_error(&get(LEDGER).demo().send().await, StatusCode::SERVICE_UNAVAILABLE, None);
+    for _ in 0..5 {
+        let started = Instant::now();
+        let response = get(LEDGER).demo().send().await;
+        assert_plain_error(&response, StatusCode::SERVICE_UNAVAILABLE, None);
+        assert!(started.elapsed() < Duration::from_secs(2), "an answer during a known outage took {:?}", started.elapsed());
+    }
+    let explode =
+        get("/v2/pointsLedger/getLedgerExplodeInfo?identifierName=id&identifierValue=1&source=INSTORE&eventIds=1").demo().send().await;
+    assert_v2_error(&explode, StatusCode::SERVICE_UNAVAILABLE, 503);
+    assert_plain_error(&get("/__admin/ready").send().await, StatusCode::SERVICE_UNAVAILABLE, None);
+    assert_eq!(get("/__admin/health").send().await.status, StatusCode::OK);
+
+    proxy.restore();
+    let started = Instant::now();
+    loop {
+        if get(LEDGER).demo().send().await.status == StatusCode::OK {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "the emulator did not recover by itself");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(get("/__admin/ready").send().await.status, StatusCode::OK);
+}

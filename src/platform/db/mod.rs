@@ -13,6 +13,7 @@ use sqlx::{
 use crate::platform::config::Settings;
 
 pub mod embedded;
+pub mod health;
 
 pub static MIGRATOR: Migrator = sqlx::migrate!();
 
