@@ -7,6 +7,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 pub mod admin;
+pub mod docs;
 pub mod endpoints;
 pub mod http;
 pub mod model;
@@ -21,6 +22,7 @@ pub fn app(state: AppState) -> Router {
     let journal = axum::middleware::from_fn_with_state(state.clone(), http::journal::record);
     let routes = Router::new()
         .merge(admin::routes())
+        .merge(docs::routes())
         .merge(endpoints::routes())
         .fallback(endpoints::not_found)
         .method_not_allowed_fallback(endpoints::method_not_allowed)

@@ -1,11 +1,11 @@
 //! The command line: wires configuration, database and server together.
 
-use std::{process::ExitCode, time::Duration};
+use std::{io::IsTerminal, process::ExitCode, time::Duration};
 
 use anyhow::Context;
 use capillary_emulator::{
     AppState,
-    config::{Cli, Command, FixturesCommand, Settings},
+    config::{Cli, Command, FixturesCommand, LogFormat, Settings},
     db::Database,
     fixtures::{self, Bundle},
     store,
@@ -18,9 +18,7 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_new(&cli.settings.log_filter).unwrap_or_else(|_| EnvFilter::new("info")))
-        .init();
+    init_logs(&cli.settings);
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&cli.settings).await,
         Command::Migrate => with_database(&cli.settings, |_pool| async { Ok(()) }).await,
@@ -49,6 +47,17 @@ async fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Text logs are coloured only on a terminal (a file or a pipe gets no escape codes); JSON logs
+/// are one object per line, for log collectors.
+fn init_logs(settings: &Settings) {
+    let filter = EnvFilter::try_new(&settings.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    match settings.log_format {
+        LogFormat::Text => logs.with_ansi(std::io::stdout().is_terminal()).init(),
+        LogFormat::Json => logs.json().with_current_span(true).init(),
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod harness;
 mod helpers;
+mod process;
 mod strict_json;
 
 mod admin;
@@ -17,6 +18,7 @@ mod fixtures;
 mod journal;
 mod replicas;
 mod samples;
+mod sandbox;
 mod sequences;
 mod target_groups;
 mod tenants;
