@@ -16,6 +16,7 @@ mod explode;
 mod faults;
 mod fixtures;
 mod journal;
+mod openapi;
 mod replicas;
 mod samples;
 mod sandbox;
