@@ -144,3 +144,36 @@ fn a_bad_origin_fails_at_start_naming_it() {
         assert!(said.contains(value) && said.contains(says), "{value}: {said}");
     }
 }
+
+#[tokio::test]
+async fn the_docs_console_is_served_from_the_emulator_alone() {
+    let app = TestApp::new().await;
+    let page = app.get("/docs").send().await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    // Everything the page loads is the emulator's own: no CDN.
+    let loaded: Vec<&str> =
+        html.split(['"', '\'']).filter(|part| part.starts_with('/') || part.starts_with("http") || part.starts_with("//")).collect();
+    assert!(!loaded.is_empty());
+    for url in &loaded {
+        assert!(url.starts_with('/') && !url.starts_with("//"), "{url} is not the emulator's");
+    }
+    for (file, content_type) in [
+        ("/docs/swagger-ui-bundle.js", "text/javascript; charset=utf-8"),
+        ("/docs/swagger-ui.css", "text/css; charset=utf-8"),
+        ("/docs/console.js", "text/javascript; charset=utf-8"),
+        ("/docs/favicon-32x32.png", "image/png"),
+    ] {
+        assert!(html.contains(file), "{file}");
+        let served = app.get(file).send().await;
+        assert_eq!(served.status, StatusCode::OK, "{file}");
+        assert_eq!(served.header("content-type"), Some(content_type), "{file}");
+    }
+    // The demo till's credential is set: Capillary's Basic auth with the MD5 of the password.
+    let console = app.get("/docs/console.js").send().await.text();
+    assert!(console.contains("url: \"/openapi.json\"") && console.contains("tryItOutEnabled: true"));
+    assert!(console.contains(&format!("preauthorizeBasic(\"basic\", \"{DEMO_TILL}\", \"{}\")", md5_hex(DEMO_PASSWORD))));
+    let missing = app.get("/docs/nothing.js").send().await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.json()["parameter"], "file");
+}
