@@ -40,6 +40,7 @@ async fn main() -> ExitCode {
             .await
         }
         Command::Healthcheck => healthcheck(&cli.settings).await,
+        Command::Postman { file, base_url } => write_postman(&cli.settings, &file, base_url),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -118,6 +119,19 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// Writes the Postman collection, aimed at `base_url` or at `--listen`.
+fn write_postman(settings: &Settings, file: &std::path::Path, base_url: Option<String>) -> anyhow::Result<()> {
+    let base_url = base_url.unwrap_or_else(|| format!("http://{}", settings.listen));
+    let text = serde_json::to_string_pretty(&capillary_emulator::docs::postman::collection(&base_url))?;
+    if file.as_os_str() == "-" {
+        println!("{text}");
+    } else {
+        std::fs::write(file, text + "\n").with_context(|| format!("cannot write {}", file.display()))?;
+        println!("wrote the Postman collection to {}", file.display());
+    }
+    Ok(())
 }
 
 /// Exits 0 when the emulator at `--listen` answers `/__admin/ready` with 200.

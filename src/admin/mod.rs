@@ -24,7 +24,7 @@ use crate::{
 mod clock;
 mod faults;
 mod journal;
-mod tenants;
+pub(crate) mod tenants;
 mod universe;
 
 /// Every code a control-plane route that needs the admin token answers with.

@@ -104,7 +104,7 @@ async fn create_tenant(
 
 /// Where a client reaches the tenant: this emulator's address as the request named it, then
 /// `/t/{id}` (nothing for the default tenant).
-fn base_url(headers: &HeaderMap, id: &str) -> String {
+pub(crate) fn base_url(headers: &HeaderMap, id: &str) -> String {
     let host = headers.get(header::HOST).and_then(|value| value.to_str().ok()).unwrap_or("127.0.0.1:8080");
     let scheme = headers.get("x-forwarded-proto").and_then(|value| value.to_str().ok()).unwrap_or("http");
     if id == DEFAULT_TENANT { format!("{scheme}://{host}") } else { format!("{scheme}://{host}/t/{id}") }

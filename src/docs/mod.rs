@@ -15,6 +15,7 @@ use crate::platform::state::AppState;
 mod errors;
 pub mod openapi;
 pub mod params;
+pub mod postman;
 pub mod samples;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -24,6 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(openapi_yaml))
         .routes(routes!(console))
         .routes(routes!(console_file))
+        .routes(routes!(postman_collection))
 }
 
 /// Paths that describe the emulator rather than emulate Capillary: not journaled.
@@ -83,4 +85,17 @@ async fn console_file(Path(file): Path<String>) -> Response {
         }
         None => crate::http::error::ApiError::not_found(format!("No file /docs/{file}")).at("file").into_response(),
     }
+}
+
+/// A Postman v2.1 collection of every documented sample, aimed at the tenant the request selects.
+#[utoipa::path(get, path = "/__admin/postman", tag = "control plane", security(("admin" = [])),
+    responses((status = 200, description = "The Postman v2.1 collection", body = Object)))]
+async fn postman_collection(crate::admin::AdminTenant(tenant): crate::admin::AdminTenant, headers: axum::http::HeaderMap) -> Response {
+    let base_url = crate::admin::tenants::base_url(&headers, &tenant.id);
+    let mut response = Json(postman::collection(&base_url)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"capillary-emulator.postman_collection.json\""),
+    );
+    response
 }

@@ -25,6 +25,13 @@ pub enum Command {
     Fixtures(FixturesCommand),
     /// Exit 0 when the running emulator at --listen answers ready.
     Healthcheck,
+    /// Write the Postman v2.1 collection of the documented samples to FILE (`-`: standard output).
+    Postman {
+        file: PathBuf,
+        /// The collection's baseUrl; default: http:// and --listen.
+        #[arg(long)]
+        base_url: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

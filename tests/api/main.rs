@@ -17,6 +17,7 @@ mod faults;
 mod fixtures;
 mod journal;
 mod openapi;
+mod postman;
 mod replicas;
 mod samples;
 mod sandbox;
