@@ -30,7 +30,8 @@ async fn unknown_paths_are_404_in_each_familys_envelope() {
     let body = assert_plain_error(&app.get("/das/nope").send().await, StatusCode::NOT_FOUND, None);
     assert_eq!(body["path"], "/das/nope");
     assert_eq!(body["error"], "Not Found");
-    assert_plain_error(&app.get("/").send().await, StatusCode::NOT_FOUND, None);
+    // `/` is the landing page (sandbox.rs); any other unknown root is a 404.
+    assert_plain_error(&app.get("/nope").send().await, StatusCode::NOT_FOUND, None);
 }
 
 #[tokio::test]

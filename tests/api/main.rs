@@ -8,6 +8,7 @@ mod strict_json;
 
 mod admin;
 mod auth;
+mod browser;
 mod current;
 mod das;
 mod embedded;
