@@ -178,10 +178,18 @@ fn path_values(template: &str, path: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// `value` as the parameter's schema types it: `1`/`0` for a flag are `true`/`false`.
+/// `value` as the parameter's schema types it: `1`/`0` for a flag are `true`/`false`; a list is
+/// an array of its comma-separated items.
 fn typed(value: String, schema: Option<&RefOr<Schema>>) -> Value {
     let kind = match schema {
         Some(RefOr::T(Schema::Object(object))) => Some(&object.schema_type),
+        Some(RefOr::T(Schema::Array(array))) => {
+            let items = match &array.items {
+                utoipa::openapi::schema::ArrayItems::RefOrSchema(items) => Some(items.as_ref()),
+                _ => None,
+            };
+            return Value::Array(value.split(',').map(|item| typed(item.to_owned(), items)).collect());
+        }
         _ => None,
     };
     match kind {

@@ -116,3 +116,31 @@ async fn the_docs_console_renders_the_five_endpoints_offline() {
     }
     assert!(artifacts().join("docs.png").is_file());
 }
+
+/// As a person at the console: open an operation, press Execute (the demo till is signed in and
+/// the parameters hold the first documented sample's values), see the emulator's answer.
+/// `browser_console.py` speaks the DevTools protocol to Chromium over a pipe.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_request_sent_through_the_docs_console_shows_the_real_answer() {
+    let Some(browser) = chromium() else { return };
+    let app = TestApp::new().await;
+    let emulator = Process::start(&database_url(&app).await);
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/api/browser_console.py");
+    let shot = artifacts().join("docs-try-it.png");
+    let mut command = tokio::process::Command::new("python3");
+    command.arg(script).arg(&browser).arg(format!("{}/docs", emulator.base)).arg(&shot).arg("/das/getTargetCompletedExplodeLedger");
+    let output = tokio::time::timeout(Duration::from_secs(90), command.kill_on_drop(true).output()).await.expect("in time").unwrap();
+    let seen: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)));
+    assert_eq!(seen.get("error"), None, "{seen}");
+    assert_eq!(seen["status"], "200", "{seen}");
+    let body: Value = serde_json::from_str(seen["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body[0]["targetGroupName"], "Test_Behavioural_Event_Target", "{body}");
+    let curl = seen["curl"].as_str().unwrap();
+    assert!(curl.contains(&basic_auth(DEMO_TILL, DEMO_PASSWORD)), "{curl}");
+    assert!(curl.contains("userId=387970841"), "{curl}");
+    let paths: Vec<&str> = seen["paths"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    for path in ["/das/getLedgerEntriesWithEventId", "/v2.1/pointsLedger/getLedgerExplodeInfo", "/v3/users/{userId}/targetGroups"] {
+        assert!(paths.contains(&path), "{path}: {paths:?}");
+    }
+    assert!(shot.is_file());
+}
