@@ -4,6 +4,9 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY migrations ./migrations
+# build.rs embeds the documented samples (examples of the OpenAPI document and the Postman collection).
+COPY build.rs ./
+COPY tests/samples ./tests/samples
 RUN cargo build --release --locked && strip target/release/capillary-emulator
 
 # Runtime stage: the binary, the default fixtures and an unprivileged user; no toolchain.

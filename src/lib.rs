@@ -7,6 +7,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 pub mod admin;
+pub mod docs;
 pub mod endpoints;
 pub mod http;
 pub mod model;
@@ -19,9 +20,8 @@ pub use platform::{config, db, fixtures, state::AppState};
 pub fn app(state: AppState) -> Router {
     let config = state.config.clone();
     let journal = axum::middleware::from_fn_with_state(state.clone(), http::journal::record);
-    let routes = Router::new()
-        .merge(admin::routes())
-        .merge(endpoints::routes())
+    let (routes, _) = routes().split_for_parts();
+    let routes = routes
         .fallback(endpoints::not_found)
         .method_not_allowed_fallback(endpoints::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), http::faults::apply))
@@ -30,6 +30,15 @@ pub fn app(state: AppState) -> Router {
     let tenant_prefix = axum::middleware::map_request(http::tenant::strip_tenant_prefix);
     let service = tower::ServiceBuilder::new().layer(tenant_prefix).layer(journal).service(http::with_middleware(routes, &config));
     Router::new().fallback_service(service)
+}
+
+/// Every route with its OpenAPI description: the router and the document come from this one
+/// list, so neither can have what the other lacks.
+pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::with_openapi(docs::openapi::base())
+        .merge(admin::routes())
+        .merge(docs::routes())
+        .merge(endpoints::routes())
 }
 
 /// How often a process reads the control plane again even if no change was announced.

@@ -1,11 +1,11 @@
 //! The command line: wires configuration, database and server together.
 
-use std::{process::ExitCode, time::Duration};
+use std::{io::IsTerminal, process::ExitCode, time::Duration};
 
 use anyhow::Context;
 use capillary_emulator::{
     AppState,
-    config::{Cli, Command, FixturesCommand, Settings},
+    config::{Cli, Command, FixturesCommand, LogFormat, Settings},
     db::Database,
     fixtures::{self, Bundle},
     store,
@@ -18,9 +18,7 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_new(&cli.settings.log_filter).unwrap_or_else(|_| EnvFilter::new("info")))
-        .init();
+    init_logs(&cli.settings);
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&cli.settings).await,
         Command::Migrate => with_database(&cli.settings, |_pool| async { Ok(()) }).await,
@@ -42,6 +40,7 @@ async fn main() -> ExitCode {
             .await
         }
         Command::Healthcheck => healthcheck(&cli.settings).await,
+        Command::Postman { file, base_url } => write_postman(&cli.settings, &file, base_url),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -49,6 +48,17 @@ async fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Text logs are coloured only on a terminal (a file or a pipe gets no escape codes); JSON logs
+/// are one object per line, for log collectors.
+fn init_logs(settings: &Settings) {
+    let filter = EnvFilter::try_new(&settings.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    match settings.log_format {
+        LogFormat::Text => logs.with_ansi(std::io::stdout().is_terminal()).init(),
+        LogFormat::Json => logs.json().with_current_span(true).init(),
     }
 }
 
@@ -109,6 +119,19 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// Writes the Postman collection, aimed at `base_url` or at `--listen`.
+fn write_postman(settings: &Settings, file: &std::path::Path, base_url: Option<String>) -> anyhow::Result<()> {
+    let base_url = base_url.unwrap_or_else(|| format!("http://{}", settings.listen));
+    let text = serde_json::to_string_pretty(&capillary_emulator::docs::postman::collection(&base_url))?;
+    if file.as_os_str() == "-" {
+        println!("{text}");
+    } else {
+        std::fs::write(file, text + "\n").with_context(|| format!("cannot write {}", file.display()))?;
+        println!("wrote the Postman collection to {}", file.display());
+    }
+    Ok(())
 }
 
 /// Exits 0 when the emulator at `--listen` answers `/__admin/ready` with 200.

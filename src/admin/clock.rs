@@ -1,12 +1,9 @@
 //! A tenant's clock through the control plane: read it, freeze it, let it run, advance it.
 
-use axum::{
-    Json, Router,
-    extract::State,
-    routing::{get, post},
-};
+use axum::{Json, extract::State};
 use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::AdminTenant;
 use crate::{
@@ -23,8 +20,8 @@ use crate::{
     store,
 };
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/clock", get(show_clock).put(set_clock)).route("/clock/advance", post(advance_clock))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(show_clock, set_clock)).routes(routes!(advance_clock))
 }
 
 #[derive(Serialize)]
@@ -34,18 +31,22 @@ struct TenantClockView {
     clock: ClockView,
 }
 
+#[utoipa::path(get, path = "/clock", tag = "tenant clock", security(("admin" = [])),
+    responses((status = 200, description = "The clock: `mode`, `frozen_at`, `advanced_by_seconds`, `configured`, `bundle`, `now`", body = serde_json::Value)))]
 async fn show_clock(AdminTenant(tenant): AdminTenant) -> Json<TenantClockView> {
     Json(TenantClockView { tenant: tenant.id.clone(), clock: tenant.clock.view() })
 }
 
 /// `{"frozen_at": "2024-06-20T12:30:00+05:30"}`, `{"mode": "real"}` or `{"mode": "bundle"}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SetClock {
     frozen_at: Option<String>,
     mode: Option<String>,
 }
 
+#[utoipa::path(put, path = "/clock", tag = "tenant clock", security(("admin" = [])), request_body = SetClock,
+    responses((status = 200, description = "The clock as set (earlier advances dropped)", body = serde_json::Value)))]
 async fn set_clock(
     AdminTenant(tenant): AdminTenant,
     State(state): State<AppState>,
@@ -84,12 +85,14 @@ async fn set_clock(
 }
 
 /// `{"by": "P1D"}` or `{"by": "36h"}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct AdvanceClock {
     by: String,
 }
 
+#[utoipa::path(post, path = "/clock/advance", tag = "tenant clock", security(("admin" = [])), request_body = AdvanceClock,
+    responses((status = 200, description = "The clock, moved forward", body = serde_json::Value)))]
 async fn advance_clock(
     AdminTenant(tenant): AdminTenant,
     State(state): State<AppState>,

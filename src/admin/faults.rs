@@ -3,12 +3,12 @@
 use std::collections::HashMap;
 
 use axum::{
-    Json, Router,
+    Json,
     extract::{Path, State},
     http::StatusCode,
-    routing::{delete, get},
 };
 use serde::{Deserialize, Serialize};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::AdminTenant;
 use crate::{
@@ -22,11 +22,11 @@ use crate::{
     store::{self, faults::FaultRow},
 };
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/faults", get(list_faults).post(add_fault).delete(delete_faults)).route("/faults/{id}", delete(delete_fault))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_faults, add_fault, delete_faults)).routes(routes!(delete_fault))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewFault {
     method: Option<String>,
@@ -40,14 +40,14 @@ struct NewFault {
     times: Option<i32>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 enum Delay {
     Fixed(u64),
     Range { min: u64, max: u64 },
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ForcedError {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -176,6 +176,8 @@ fn checked(tenant: &str, fault: NewFault) -> ApiResult<FaultRow> {
     })
 }
 
+#[utoipa::path(post, path = "/faults", tag = "tenant faults", security(("admin" = [])), request_body = NewFault,
+    responses((status = 201, description = "The rule, with its id", body = serde_json::Value)))]
 async fn add_fault(
     AdminTenant(tenant): AdminTenant,
     State(state): State<AppState>,
@@ -189,6 +191,8 @@ async fn add_fault(
     Ok((StatusCode::CREATED, Json(FaultRule::from(&stored))))
 }
 
+#[utoipa::path(get, path = "/faults", tag = "tenant faults", security(("admin" = [])),
+    responses((status = 200, description = "Every rule", body = serde_json::Value)))]
 async fn list_faults(AdminTenant(tenant): AdminTenant) -> Json<Vec<FaultRule>> {
     Json(tenant.faults.iter().map(FaultRule::from).collect())
 }
@@ -199,12 +203,16 @@ struct Deleted {
     removed: u64,
 }
 
+#[utoipa::path(delete, path = "/faults", tag = "tenant faults", security(("admin" = [])),
+    responses((status = 200, description = "Every rule deleted", body = serde_json::Value)))]
 async fn delete_faults(AdminTenant(tenant): AdminTenant, State(state): State<AppState>) -> ApiResult<Json<Deleted>> {
     let removed = store::faults::delete_all(&state.db, &tenant.id).await?;
     changed(&state).await?;
     Ok(Json(Deleted { status: "DELETED", removed }))
 }
 
+#[utoipa::path(delete, path = "/faults/{id}", tag = "tenant faults", security(("admin" = [])), params(("id" = i64, Path, description = "The rule id")),
+    responses((status = 200, description = "The rule deleted", body = serde_json::Value)))]
 async fn delete_fault(
     AdminTenant(tenant): AdminTenant,
     State(state): State<AppState>,

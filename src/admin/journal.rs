@@ -1,13 +1,10 @@
 //! A tenant's request journal through the control plane: list, count by pattern, clear.
 
-use axum::{
-    Json, Router,
-    extract::State,
-    routing::{get, post},
-};
+use axum::{Json, extract::State};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::AdminTenant;
 use crate::{
@@ -25,8 +22,8 @@ use crate::{
 const DEFAULT_LIMIT: i64 = 100;
 const MAX_LIMIT: i64 = 10_000;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/requests", get(list_requests).delete(clear_requests)).route("/requests/count", post(count_requests))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_requests, clear_requests)).routes(routes!(count_requests))
 }
 
 #[derive(Serialize)]
@@ -65,6 +62,14 @@ impl From<JournalRow> for RecordedRequest {
 }
 
 /// Newest first; `path`, `method`, `org`, `status`, `since` (RFC 3339) filter, `limit` cuts.
+#[utoipa::path(get, path = "/requests", tag = "tenant journal", security(("admin" = [])), params(
+        ("path" = Option<String>, Query, description = "Only requests to this path"),
+        ("method" = Option<String>, Query, description = "Only requests with this method"),
+        ("org" = Option<i64>, Query, description = "Only requests the credential decided for this org"),
+        ("status" = Option<i32>, Query, description = "Only answers with this HTTP status"),
+        ("since" = Option<String>, Query, format = DateTime, description = "Only requests received at or after this instant (RFC 3339)"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 10000, description = "At most this many (default 100)")),
+    responses((status = 200, description = "The journal, newest first", body = serde_json::Value)))]
 async fn list_requests(
     AdminTenant(tenant): AdminTenant,
     State(state): State<AppState>,
@@ -101,6 +106,8 @@ struct Cleared {
     removed: u64,
 }
 
+#[utoipa::path(delete, path = "/requests", tag = "tenant journal", security(("admin" = [])),
+    responses((status = 200, description = "Cleared", body = serde_json::Value)))]
 async fn clear_requests(AdminTenant(tenant): AdminTenant, State(state): State<AppState>) -> ApiResult<Json<Cleared>> {
     state.journal.flush().await;
     let removed = store::journal::clear(&state.db, &tenant.id).await?;
@@ -109,12 +116,14 @@ async fn clear_requests(AdminTenant(tenant): AdminTenant, State(state): State<Ap
 
 /// Every field given must match: `method` and `path` exactly, `query` and `headers` as objects
 /// whose values the request had exactly (header names in any case), `org` the org decided.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RequestPattern {
     method: Option<String>,
     path: Option<String>,
+    #[schema(value_type = Option<Object>)]
     query: Option<Map<String, Value>>,
+    #[schema(value_type = Option<Object>)]
     headers: Option<Map<String, Value>>,
     org: Option<i64>,
 }
@@ -124,6 +133,8 @@ struct Count {
     count: i64,
 }
 
+#[utoipa::path(post, path = "/requests/count", tag = "tenant journal", security(("admin" = [])), request_body = RequestPattern,
+    responses((status = 200, description = "`{\"count\": n}`: requests matching every field given", body = serde_json::Value)))]
 async fn count_requests(
     AdminTenant(tenant): AdminTenant,
     State(state): State<AppState>,

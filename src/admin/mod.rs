@@ -4,17 +4,17 @@
 use std::sync::Arc;
 
 use axum::{
-    Json, Router,
+    Json,
     extract::{FromRequestParts, RawPathParams, State},
     http::{HeaderMap, header, request::Parts},
-    routing::get,
 };
 use serde::Serialize;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     http::{
-        auth::Caller,
-        error::{ApiError, ApiResult, codes},
+        auth::{self, Caller},
+        error::{ApiError, ApiResult, ErrorCode, codes},
         tenant::{find_tenant, selected_tenant_id},
     },
     platform::{db, state::AppState, tenants::Tenant},
@@ -24,14 +24,37 @@ use crate::{
 mod clock;
 mod faults;
 mod journal;
-mod tenants;
+pub(crate) mod tenants;
 mod universe;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/__admin/health", get(health))
-        .route("/__admin/ready", get(ready))
-        .route("/__admin/whoami", get(whoami))
+/// Every code a control-plane route that needs the admin token answers with.
+pub const CODES: &[ErrorCode] = &[
+    codes::BAD_PARAMETER,
+    codes::UNAUTHORIZED,
+    codes::NOT_FOUND,
+    codes::UNSUPPORTED_MEDIA_TYPE,
+    codes::PAYLOAD_TOO_LARGE,
+    codes::INTERNAL,
+    codes::UNAVAILABLE,
+];
+/// Creating a tenant: also a taken id.
+pub const TENANT_CODES: &[ErrorCode] = &[
+    codes::BAD_PARAMETER,
+    codes::UNAUTHORIZED,
+    tenants::TENANT_EXISTS,
+    codes::UNSUPPORTED_MEDIA_TYPE,
+    codes::PAYLOAD_TOO_LARGE,
+    codes::INTERNAL,
+    codes::UNAVAILABLE,
+];
+/// `whoami`: what an API credential can be refused with.
+pub const WHOAMI_CODES: &[ErrorCode] = &[codes::UNAUTHORIZED, auth::TOKEN_EXPIRED, codes::INTERNAL, codes::UNAVAILABLE];
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(ready))
+        .routes(routes!(whoami))
         .merge(tenants::routes())
         // The selected tenant's (default, or by /t/{tenant}/ or X-Emulator-Tenant), and any
         // tenant's by id: the same shapes.
@@ -40,8 +63,8 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// What the control plane does within one tenant.
-fn tenant_routes() -> Router<AppState> {
-    Router::new().merge(universe::routes()).merge(clock::routes()).merge(journal::routes()).merge(faults::routes())
+fn tenant_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().merge(universe::routes()).merge(clock::routes()).merge(journal::routes()).merge(faults::routes())
 }
 
 /// The tenant a control-plane request is about: the one its path names
@@ -94,6 +117,8 @@ struct Health {
     status: &'static str,
 }
 
+#[utoipa::path(get, path = "/__admin/health", tag = "control plane", security(()),
+    responses((status = 200, description = "`{\"status\":\"UP\"}` while the process runs", body = serde_json::Value)))]
 async fn health() -> Json<Health> {
     Json(Health { status: "UP" })
 }
@@ -107,6 +132,8 @@ struct Whoami {
     time_zone: String,
 }
 
+#[utoipa::path(get, path = "/__admin/whoami", tag = "control plane",
+    responses((status = 200, description = "The tenant and org the credential decides", body = serde_json::Value)))]
 /// Which org an API credential (Basic or OAuth, not the admin token) decides.
 async fn whoami(Caller { tenant, org, .. }: Caller) -> Json<Whoami> {
     Json(Whoami { tenant: tenant.id.clone(), org_id: org.org_id, org_name: org.name, time_zone: org.time_zone.name().to_owned() })
@@ -123,6 +150,8 @@ struct Readiness {
 /// How long readiness waits for the database.
 const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
+#[utoipa::path(get, path = "/__admin/ready", tag = "control plane", security(()),
+    responses((status = 200, description = "Ready: the database answers, migrations are applied, a bundle is loaded (else 503 saying what is missing)", body = serde_json::Value)))]
 async fn ready(State(state): State<AppState>) -> ApiResult<Json<Readiness>> {
     if state.db_health.is_down() {
         return Err(ApiError::new(codes::UNAVAILABLE, "Not ready: the database is unavailable"));

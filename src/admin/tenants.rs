@@ -1,13 +1,13 @@
 //! Tenants through the control plane: create one from a bundle, list them, delete one.
 
 use axum::{
-    Json, Router,
+    Json,
     extract::{DefaultBodyLimit, Path, State},
     http::{HeaderMap, StatusCode, header},
-    routing::{delete, get},
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{AdminAuth, universe::BUNDLE_BODY_LIMIT, universe::fixture_error};
 use crate::{
@@ -26,15 +26,16 @@ use crate::{
 };
 
 /// A tenant id that is taken.
-const TENANT_EXISTS: ErrorCode = ErrorCode::new(409, StatusCode::CONFLICT, "Tenant exists");
+pub const TENANT_EXISTS: ErrorCode = ErrorCode::new(409, StatusCode::CONFLICT, "Tenant exists");
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/__admin/tenants", get(list_tenants).post(create_tenant).layer(DefaultBodyLimit::max(BUNDLE_BODY_LIMIT)))
-        .route("/__admin/tenants/{tenant}", delete(delete_tenant))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(OpenApiRouter::new().routes(routes!(list_tenants, create_tenant)).layer(DefaultBodyLimit::max(BUNDLE_BODY_LIMIT)))
+        .routes(routes!(delete_tenant))
 }
 
-#[derive(Debug, Deserialize)]
+/// `{"id"?, "bundle"?}`: no `id`, one is made; no `bundle`, `EMULATOR_FIXTURES`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewTenant {
     id: Option<String>,
@@ -52,6 +53,8 @@ struct CreatedTenant {
     credentials: Credentials,
 }
 
+#[utoipa::path(post, path = "/__admin/tenants", tag = "tenants", security(("admin" = [])), request_body = NewTenant,
+    responses((status = 201, description = "Created: `id`, `baseUrl`, `records` and the `credentials` its bundle holds", body = serde_json::Value)))]
 /// Creates a tenant from the bundle in the body (or the default fixtures), all or nothing.
 async fn create_tenant(
     _: AdminAuth,
@@ -101,7 +104,7 @@ async fn create_tenant(
 
 /// Where a client reaches the tenant: this emulator's address as the request named it, then
 /// `/t/{id}` (nothing for the default tenant).
-fn base_url(headers: &HeaderMap, id: &str) -> String {
+pub(crate) fn base_url(headers: &HeaderMap, id: &str) -> String {
     let host = headers.get(header::HOST).and_then(|value| value.to_str().ok()).unwrap_or("127.0.0.1:8080");
     let scheme = headers.get("x-forwarded-proto").and_then(|value| value.to_str().ok()).unwrap_or("http");
     if id == DEFAULT_TENANT { format!("{scheme}://{host}") } else { format!("{scheme}://{host}/t/{id}") }
@@ -126,6 +129,8 @@ struct RecordCounts {
     ledger_entries: i64,
 }
 
+#[utoipa::path(get, path = "/__admin/tenants", tag = "tenants", security(("admin" = [])),
+    responses((status = 200, description = "Every tenant with its base URL, times and record counts", body = serde_json::Value)))]
 async fn list_tenants(_: AdminAuth, State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Vec<TenantSummary>>> {
     state.tenants.flush_used(&state.db).await?;
     let mut summaries = Vec::new();
@@ -148,6 +153,8 @@ struct Deleted {
     id: String,
 }
 
+#[utoipa::path(delete, path = "/__admin/tenants/{tenant}", tag = "tenants", security(("admin" = [])), params(("tenant" = String, Path, description = "The tenant id")),
+    responses((status = 200, description = "Deleted (not `default`)", body = serde_json::Value)))]
 /// Removes the tenant and everything in it.
 async fn delete_tenant(_: AdminAuth, State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Deleted>> {
     if id == DEFAULT_TENANT {

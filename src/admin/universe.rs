@@ -1,12 +1,12 @@
 //! A tenant's universe through the control plane: reset, export and import of bundles.
 
 use axum::{
-    Json, Router,
+    Json,
     extract::{DefaultBodyLimit, State},
-    routing::{get, post},
 };
 use serde::Serialize;
 use serde_json::Value;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::AdminTenant;
 use crate::{
@@ -22,10 +22,10 @@ use crate::{
 
 pub use crate::http::BUNDLE_BODY_LIMIT;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/reset", post(reset))
-        .route("/fixtures", get(export_fixtures).post(import_fixtures).layer(DefaultBodyLimit::max(BUNDLE_BODY_LIMIT)))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(reset))
+        .merge(OpenApiRouter::new().routes(routes!(export_fixtures, import_fixtures)).layer(DefaultBodyLimit::max(BUNDLE_BODY_LIMIT)))
 }
 
 #[derive(Serialize)]
@@ -42,6 +42,8 @@ impl Loaded {
     }
 }
 
+#[utoipa::path(post, path = "/reset", tag = "tenant universe", security(("admin" = [])),
+    responses((status = 200, description = "The bundle loaded last, restored", body = serde_json::Value)))]
 async fn reset(AdminTenant(tenant): AdminTenant, State(state): State<AppState>) -> ApiResult<Json<Loaded>> {
     let (source, summary) = fixtures::reset(&state.db, &tenant.schema)
         .await
@@ -51,11 +53,15 @@ async fn reset(AdminTenant(tenant): AdminTenant, State(state): State<AppState>) 
     Ok(Json(Loaded::new("RESET", source, summary)))
 }
 
+#[utoipa::path(get, path = "/fixtures", tag = "tenant universe", security(("admin" = [])),
+    responses((status = 200, description = "All data as one bundle object", body = serde_json::Value)))]
 async fn export_fixtures(AdminTenant(tenant): AdminTenant, State(state): State<AppState>) -> ApiResult<Json<Value>> {
     let bundle = fixtures::export(&state.db, &tenant.schema).await.map_err(fixture_error)?;
     Ok(Json(bundle.merged()))
 }
 
+#[utoipa::path(post, path = "/fixtures", tag = "tenant universe", security(("admin" = [])), request_body = serde_json::Value,
+    responses((status = 200, description = "Loaded; reset restores this bundle from now on", body = serde_json::Value)))]
 /// Replaces all of the tenant's data with the bundle in the body (one object of entity arrays)
 /// and makes it the bundle that reset restores.
 async fn import_fixtures(

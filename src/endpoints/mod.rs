@@ -2,10 +2,11 @@
 //! family's error codes, its own SQL and its wire types.
 
 use axum::{
-    Router,
     extract::State,
     http::{HeaderMap, Method, Uri},
 };
+
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
     admin::AdminAuth,
@@ -19,9 +20,12 @@ pub mod oauth;
 pub mod target_groups;
 
 /// Every Capillary route of the service.
-pub fn routes() -> Router<AppState> {
-    Router::new().merge(oauth::routes()).merge(das::routes()).merge(target_groups::routes()).merge(explode::routes())
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().merge(oauth::routes()).merge(das::routes()).merge(target_groups::routes()).merge(explode::routes())
 }
+
+/// The operations Capillary marks deprecated (README, "Deprecations"); still served in full.
+pub const DEPRECATED: &[&str] = &["/das/getLedgerEntriesWithEventId", "/v3/users/{userId}/targetGroups"];
 
 /// Each endpoint's path (`*` for a path parameter) and the codes it answers with.
 const ENDPOINT_CODES: &[(&str, &[ErrorCode])] = &[

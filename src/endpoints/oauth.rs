@@ -1,8 +1,9 @@
 //! `POST /v3/oauth/token/generate`: an access token for a client key and secret.
 
-use axum::{Json, Router, extract::State, http::StatusCode, routing::post};
+use axum::{Json, extract::State, http::StatusCode};
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     http::{
@@ -21,17 +22,19 @@ pub const INVALID_CLIENT_CREDENTIALS: ErrorCode = ErrorCode::new(320001, StatusC
 pub const CODES: &[ErrorCode] =
     &[INVALID_CLIENT_CREDENTIALS, codes::BAD_PARAMETER, codes::UNSUPPORTED_MEDIA_TYPE, codes::INTERNAL, codes::UNAVAILABLE];
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/v3/oauth/token/generate", post(generate_token))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(generate_token))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct TokenRequest {
+    #[schema(required = true, nullable = false, example = "demo-key")]
     key: Option<String>,
+    #[schema(required = true, nullable = false, example = "demo-secret")]
     secret: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct AccessToken {
     access_token: String,
@@ -39,12 +42,16 @@ struct AccessToken {
 }
 
 /// The success envelope as Capillary's sample prints it: no `warnings` key.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct TokenResponse {
     data: AccessToken,
+    #[schema(value_type = Option<String>, nullable)]
     errors: Option<()>,
 }
 
+/// An access token for a client key and secret; send it as `X-CAP-API-OAUTH-TOKEN`.
+#[utoipa::path(post, path = "/v3/oauth/token/generate", tag = "OAuth", security(()), request_body = TokenRequest,
+    responses((status = 200, description = "The token and how long it lives", body = TokenResponse)))]
 async fn generate_token(
     State(state): State<AppState>,
     TenantDb { tenant, mut db }: TenantDb,

@@ -28,7 +28,8 @@ const REDACTED: &str = "<redacted>";
 pub async fn record(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let original_path = request.extensions().get::<TenantPrefix>().map(|prefix| prefix.original_path.clone());
     let path = request.uri().path().to_owned();
-    if !state.journal.is_on() || original_path.as_deref().unwrap_or(&path).starts_with("/__admin") || path.starts_with("/__admin") {
+    let own = |path: &str| path.starts_with("/__admin") || crate::docs::is_docs_path(path);
+    if !state.journal.is_on() || own(original_path.as_deref().unwrap_or(&path)) || own(&path) {
         return next.run(request).await;
     }
     let Ok(tenant) = tenant_id_of(request.extensions(), request.headers()) else { return next.run(request).await };

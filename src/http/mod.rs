@@ -5,7 +5,7 @@ use axum::{
     Router,
     body::Body,
     extract::{MatchedPath, Request, State},
-    http::{HeaderName, HeaderValue, StatusCode},
+    http::{HeaderName, StatusCode},
     middleware::{self, Next},
     response::Response,
 };
@@ -13,7 +13,6 @@ use tower::{Layer, ServiceBuilder, ServiceExt};
 use tower_http::{
     catch_panic::CatchPanicLayer,
     compression::CompressionLayer,
-    cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer},
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     timeout::TimeoutLayer,
@@ -24,6 +23,7 @@ use tracing::Level;
 use crate::platform::config::RuntimeConfig;
 
 pub mod auth;
+pub mod cors;
 pub mod error;
 pub mod extract;
 pub mod faults;
@@ -33,14 +33,15 @@ pub mod tenant;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Wraps routes in the service's middleware: request id, tracing, CORS, gzip, error envelopes,
+/// Wraps routes in the service's middleware: request id, tracing, timings, CORS, gzip, error envelopes,
 /// panic catching, request timeout and body limit.
 pub fn with_middleware(routes: Router, config: &RuntimeConfig) -> Router {
     let middleware = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(DefaultOnResponse::new().level(Level::INFO)))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(cors(config))
+        .layer(middleware::from_fn(cors::timings))
+        .layer(cors::layer(config, REQUEST_ID))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn(error::render_errors))
         .layer(CatchPanicLayer::custom(error::panic_response))
@@ -68,20 +69,4 @@ fn request_span(request: &Request) -> tracing::Span {
     let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str).unwrap_or("unmatched");
     let request_id = request.headers().get(REQUEST_ID).and_then(|value| value.to_str().ok()).unwrap_or("-");
     tracing::info_span!("request", request_id, method = %request.method(), route, path = %request.uri().path())
-}
-
-/// Browsers may call from the configured origins, or from any origin (echoed back) when none is
-/// configured; credentials are allowed either way.
-fn cors(config: &RuntimeConfig) -> CorsLayer {
-    let origins = if config.cors_origins.is_empty() {
-        AllowOrigin::mirror_request()
-    } else {
-        AllowOrigin::list(config.cors_origins.iter().filter_map(|origin| HeaderValue::from_str(origin.trim()).ok()))
-    };
-    CorsLayer::new()
-        .allow_origin(origins)
-        .allow_credentials(true)
-        .allow_methods(AllowMethods::mirror_request())
-        .allow_headers(AllowHeaders::mirror_request())
-        .expose_headers([REQUEST_ID])
 }

@@ -25,6 +25,13 @@ pub enum Command {
     Fixtures(FixturesCommand),
     /// Exit 0 when the running emulator at --listen answers ready.
     Healthcheck,
+    /// Write the Postman v2.1 collection of the documented samples to FILE (`-`: standard output).
+    Postman {
+        file: PathBuf,
+        /// The collection's baseUrl; default: http:// and --listen.
+        #[arg(long)]
+        base_url: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -61,9 +68,13 @@ pub struct Settings {
     /// Bearer token for the /__admin/ control plane.
     #[arg(long, env = "EMULATOR_ADMIN_TOKEN", default_value = "admin", global = true)]
     pub admin_token: Secret,
-    /// Origins allowed by CORS, comma-separated; unset: every origin (echoed back, with credentials).
-    #[arg(long, env = "EMULATOR_CORS_ORIGINS", value_delimiter = ',', global = true)]
-    pub cors_origins: Vec<String>,
+    /// Origins allowed by CORS, comma-separated (`scheme://host[:port]`); unset or `*`: every
+    /// origin (echoed back, with credentials).
+    #[arg(long, env = "EMULATOR_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin, global = true)]
+    pub cors_origins: Vec<CorsOrigin>,
+    /// Seconds a browser may cache a CORS preflight (`Access-Control-Max-Age`).
+    #[arg(long, env = "EMULATOR_CORS_MAX_AGE", default_value_t = 600, global = true)]
+    pub cors_max_age_secs: u64,
     /// Seconds a request may take before it is answered with 408.
     #[arg(long, env = "EMULATOR_REQUEST_TIMEOUT", default_value_t = 30, global = true)]
     pub request_timeout_secs: u64,
@@ -85,6 +96,83 @@ pub struct Settings {
     /// Log filter.
     #[arg(long = "log", env = "RUST_LOG", default_value = "info", global = true)]
     pub log_filter: String,
+    /// Log lines as text (coloured only on a terminal) or as JSON objects, one per line.
+    #[arg(long, env = "EMULATOR_LOG_FORMAT", value_enum, default_value = "text", global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// One value of `EMULATOR_CORS_ORIGINS`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigin {
+    Any,
+    Exact(String),
+}
+
+/// The origins browsers may call from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// Any origin, echoed back (unset, or `*` among the values).
+    Any,
+    /// Only these, as browsers send them (`scheme://host[:port]`, lower case).
+    List(Vec<String>),
+}
+
+impl CorsOrigins {
+    pub fn from_values(values: &[CorsOrigin]) -> CorsOrigins {
+        if values.is_empty() || values.contains(&CorsOrigin::Any) {
+            return CorsOrigins::Any;
+        }
+        CorsOrigins::List(
+            values.iter().filter_map(|value| if let CorsOrigin::Exact(origin) = value { Some(origin.clone()) } else { None }).collect(),
+        )
+    }
+
+    /// Only `origins` (each as a browser sends it).
+    pub fn only(origins: &[&str]) -> CorsOrigins {
+        CorsOrigins::List(origins.iter().map(|origin| (*origin).to_owned()).collect())
+    }
+}
+
+/// An origin as a browser sends it in `Origin`: a scheme, `://`, a host and maybe a port,
+/// nothing else; or `*`. Anything else fails at start, naming the value.
+fn parse_origin(text: &str) -> Result<CorsOrigin, String> {
+    let text = text.trim();
+    if text == "*" {
+        return Ok(CorsOrigin::Any);
+    }
+    let Some((scheme, authority)) = text.split_once("://") else {
+        return Err(format!("'{text}' is not an origin: it needs a scheme, as in http://localhost:3000"));
+    };
+    let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !scheme_ok {
+        return Err(format!("'{text}' is not an origin: '{scheme}' is not a scheme"));
+    }
+    if authority.contains('*') {
+        return Err(format!("'{text}' is a pattern; list each origin, or use * alone for any origin"));
+    }
+    if authority.ends_with('/') {
+        return Err(format!("'{text}' ends with '/'; browsers send origins without one: {}", text.trim_end_matches('/')));
+    }
+    if authority.contains(['/', '?', '#', ' ', '@']) {
+        return Err(format!("'{text}' is not an origin: only scheme://host[:port], without a path, query or user"));
+    }
+    // An IPv6 host is bracketed: its colons are not the port's.
+    let host_end = if authority.starts_with('[') { authority.find(']').map_or(authority.len(), |end| end + 1) } else { 0 };
+    let (host, port) = match authority[host_end..].rfind(':') {
+        Some(colon) => (&authority[..host_end + colon], Some(&authority[host_end + colon + 1..])),
+        None => (authority, None),
+    };
+    if host.is_empty() || port.is_some_and(|port| port.parse::<u16>().is_err()) {
+        return Err(format!("'{text}' is not an origin: it needs a host and at most a numeric port"));
+    }
+    Ok(CorsOrigin::Exact(text.to_ascii_lowercase()))
 }
 
 impl Settings {
@@ -92,7 +180,8 @@ impl Settings {
         RuntimeConfig {
             auth_enabled: self.auth == Switch::On,
             admin_token: self.admin_token.clone(),
-            cors_origins: self.cors_origins.clone(),
+            cors_origins: CorsOrigins::from_values(&self.cors_origins),
+            cors_max_age: Duration::from_secs(self.cors_max_age_secs),
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             body_limit: self.body_limit,
             clock: self.clock.map(|instant| instant.with_timezone(&Utc)),
@@ -114,7 +203,8 @@ impl Settings {
 pub struct RuntimeConfig {
     pub auth_enabled: bool,
     pub admin_token: Secret,
-    pub cors_origins: Vec<String>,
+    pub cors_origins: CorsOrigins,
+    pub cors_max_age: Duration,
     pub request_timeout: Duration,
     pub body_limit: usize,
     pub clock: Option<DateTime<Utc>>,
@@ -130,7 +220,8 @@ impl Default for RuntimeConfig {
         RuntimeConfig {
             auth_enabled: true,
             admin_token: Secret::from("admin"),
-            cors_origins: Vec::new(),
+            cors_origins: CorsOrigins::Any,
+            cors_max_age: Duration::from_secs(600),
             request_timeout: Duration::from_secs(30),
             body_limit: 1024 * 1024,
             clock: None,
@@ -189,5 +280,38 @@ mod tests {
         let printed = format!("{cli:?} {:?}", cli.settings.runtime());
         assert!(!printed.contains("s3cret-token") && !printed.contains("pw-123"), "{printed}");
         assert_eq!(cli.settings.admin_token.expose(), "s3cret-token");
+    }
+
+    fn origins(value: &str) -> Result<CorsOrigins, String> {
+        Cli::try_parse_from(["capillary-emulator", "--cors-origins", value])
+            .map(|cli| cli.settings.runtime().cors_origins)
+            .map_err(|error| error.to_string())
+    }
+
+    #[test]
+    fn cors_origins_accept_a_star_and_exact_origins() {
+        assert_eq!(origins("*"), Ok(CorsOrigins::Any));
+        assert_eq!(origins("http://a.example,*"), Ok(CorsOrigins::Any));
+        assert_eq!(
+            origins("http://localhost:3000, https://App.example"),
+            Ok(CorsOrigins::only(&["http://localhost:3000", "https://app.example"]))
+        );
+        assert_eq!(origins("http://[::1]:8080"), Ok(CorsOrigins::only(&["http://[::1]:8080"])));
+    }
+
+    #[test]
+    fn bad_cors_origins_fail_naming_the_value() {
+        for (value, says) in [
+            ("localhost:3000", "needs a scheme"),
+            ("http://localhost:3000/", "ends with '/'"),
+            ("https://*.example.com", "is a pattern"),
+            ("http://a.example/app", "without a path"),
+            ("http://a.example:port", "numeric port"),
+            ("http://", "needs a host"),
+            ("1http://a.example", "not a scheme"),
+        ] {
+            let error = origins(value).expect_err(value);
+            assert!(error.contains(value) && error.contains(says), "{value}: {error}");
+        }
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::{Router, http::StatusCode, routing::get};
 use capillary_emulator::{
-    config::RuntimeConfig,
+    config::{CorsOrigins, RuntimeConfig},
     http::{
         error::ApiResult,
         extract::Params,
@@ -30,7 +30,8 @@ async fn unknown_paths_are_404_in_each_familys_envelope() {
     let body = assert_plain_error(&app.get("/das/nope").send().await, StatusCode::NOT_FOUND, None);
     assert_eq!(body["path"], "/das/nope");
     assert_eq!(body["error"], "Not Found");
-    assert_plain_error(&app.get("/").send().await, StatusCode::NOT_FOUND, None);
+    // `/` is the landing page (sandbox.rs); any other unknown root is a 404.
+    assert_plain_error(&app.get("/nope").send().await, StatusCode::NOT_FOUND, None);
 }
 
 #[tokio::test]
@@ -126,7 +127,7 @@ async fn cors_allows_browsers_with_credentials() {
 
 #[tokio::test]
 async fn configured_cors_origins_are_the_only_ones_allowed() {
-    let config = RuntimeConfig { cors_origins: vec!["http://app.example".to_owned()], ..RuntimeConfig::default() };
+    let config = RuntimeConfig { cors_origins: CorsOrigins::only(&["http://app.example"]), ..RuntimeConfig::default() };
     let app = TestApp::with_config(config).await;
     let allowed = app.get("/__admin/health").header("origin", "http://app.example").send().await;
     assert_eq!(allowed.header("access-control-allow-origin"), Some("http://app.example"));

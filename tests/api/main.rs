@@ -5,10 +5,12 @@
 
 mod harness;
 mod helpers;
+mod process;
 mod strict_json;
 
 mod admin;
 mod auth;
+mod browser;
 mod current;
 mod das;
 mod embedded;
@@ -17,9 +19,12 @@ mod explode;
 mod faults;
 mod fixtures;
 mod journal;
+mod openapi;
 mod outages;
+mod postman;
 mod replicas;
 mod samples;
+mod sandbox;
 mod sequences;
 mod target_groups;
 mod tenants;

@@ -1,94 +1,17 @@
 //! Several emulator processes on one database act as one: tenants, fault rules, clocks and the
 //! journal set through one are honoured by the other.
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-    sync::mpsc,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::helpers::*;
+use crate::{
+    helpers::*,
+    process::{Process, database_url},
+};
 
 /// How soon a change made through one process must be honoured by the other.
 const WITHIN: Duration = Duration::from_secs(1);
-
-struct Process {
-    child: Child,
-    base: String,
-}
-
-impl Process {
-    /// The emulator binary on `database_url` (which holds the default bundle already), listening
-    /// on a port it picks itself; new tenants get `fixtures/default`.
-    fn start(database_url: &str) -> Process {
-        Process::start_with(database_url, &[])
-    }
-
-    fn start_with(database_url: &str, env: &[(&str, &str)]) -> Process {
-        let child = Command::new(env!("CARGO_BIN_EXE_capillary-emulator"))
-            .envs(env.iter().copied())
-            .env("DATABASE_URL", database_url)
-            .env("EMULATOR_LISTEN", "127.0.0.1:0")
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the emulator binary starts");
-        // Killed on drop, whatever happens next.
-        let mut process = Process { child, base: String::new() };
-        let (sender, receiver) = mpsc::channel();
-        let outputs = [
-            Box::new(process.child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-            Box::new(process.child.stderr.take().unwrap()),
-        ];
-        for output in outputs {
-            let sender = sender.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(output).lines().map_while(Result::ok) {
-                    let _ = sender.send(line);
-                }
-            });
-        }
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let line =
-                receiver.recv_timeout(deadline.saturating_duration_since(Instant::now())).expect("the emulator says where it listens");
-            let plain = strip_ansi(&line);
-            if let Some(address) = plain.split("address=").nth(1).and_then(|rest| rest.split_whitespace().next()) {
-                process.base = format!("http://{address}");
-                return process;
-            }
-        }
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn strip_ansi(text: &str) -> String {
-    let mut out = String::new();
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
 
 /// Polls `check` until it holds, for at most [`WITHIN`]; returns how long it took.
 async fn honoured_within<F, Fut>(what: &str, mut check: F) -> Duration
@@ -109,14 +32,6 @@ where
 /// A control-plane answer.
 async fn admin_get(client: &reqwest::Client, url: &str) -> Value {
     client.get(url).header("authorization", format!("Bearer {ADMIN_TOKEN}")).send().await.unwrap().json().await.unwrap()
-}
-
-/// The URL of the test's own database.
-async fn database_url(app: &TestApp) -> String {
-    let name: String = sqlx::query_scalar("SELECT current_database()").fetch_one(&app.pool).await.unwrap();
-    let server = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let server = server.split('?').next().unwrap();
-    format!("{}/{name}", &server[..server.rfind('/').unwrap()])
 }
 
 #[tokio::test]

@@ -63,7 +63,7 @@ pub struct Instead {
     pub reason: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SampleRequest {
     pub method: String,

@@ -8,11 +8,13 @@
 //! a bad request is a 400 whoever it names.
 
 pub mod codes;
+mod openapi;
 mod request;
 mod wire;
 
-use axum::{Json, Router, routing::get};
+use axum::Json;
 use sqlx::PgConnection;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use self::{
     request::{DayRange, entry_types},
@@ -35,12 +37,14 @@ use crate::{
     },
 };
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/das/getLedgerEntriesWithEventId", get(ledger_entries_with_event_id))
-        .route("/das/getTargetCompletedExplodeLedger", get(target_completed_explode_ledger))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(ledger_entries_with_event_id)).routes(routes!(target_completed_explode_ledger))
 }
 
+/// Ledger entries with their events (deprecated by Capillary: "a private API and has been
+/// deprecated. Hence hidden."; still served in full).
+#[utoipa::path(get, path = "/das/getLedgerEntriesWithEventId", tag = "DAS", params(openapi::LedgerEntriesQuery),
+    responses((status = 200, description = "The page of entries, newest first", body = Vec<LedgerRecord>)))]
 async fn ledger_entries_with_event_id(Caller { org, mut db, .. }: Caller, params: Params) -> ApiResult<Json<Vec<LedgerRecord>>> {
     let entry_types = entry_types(&params, "ledger_entry_types")?;
     let customer_id = params.required::<i64>("entity_id")?;
@@ -72,6 +76,9 @@ async fn ledger_entries_with_event_id(Caller { org, mut db, .. }: Caller, params
     Ok(Json(rows.into_iter().map(LedgerRecord::from).collect()))
 }
 
+/// The target completions behind `TargetCompleted` ledger entries.
+#[utoipa::path(get, path = "/das/getTargetCompletedExplodeLedger", tag = "DAS", params(openapi::TargetCompletedQuery),
+    responses((status = 200, description = "The page of completions", body = Vec<TargetCompletionRecord>)))]
 async fn target_completed_explode_ledger(
     Caller { org, mut db, .. }: Caller,
     params: Params,

@@ -10,7 +10,7 @@ use crate::{
 };
 
 /// One points ledger entry with its event, as `getLedgerEntriesWithEventId` prints it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LedgerRecord {
     pub ledger_entry_type: LedgerEntryType,
@@ -21,6 +21,7 @@ pub struct LedgerRecord {
     pub points_category_name: String,
     pub event_subject_id: i64,
     pub processing_time: i64,
+    #[schema(value_type = f64)]
     pub points: Number,
     pub category_type: String,
     pub event_type_id: i32,
@@ -65,7 +66,7 @@ impl From<LedgerEntryRow> for LedgerRecord {
 }
 
 /// One target completion, as `getTargetCompletedExplodeLedger` prints it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TargetCompletionRecord {
     pub source_id: i64,

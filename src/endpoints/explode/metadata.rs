@@ -9,7 +9,7 @@ use serde_with::skip_serializing_none;
 
 /// `details.importMeta` of a CustomerPromotionImport; times as RFC 3339.
 #[skip_serializing_none]
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportMeta {
     pub file_name: Option<String>,
@@ -24,9 +24,9 @@ pub struct ImportMeta {
 /// `details.behavioralEventMetadata` of a GenericEvent: the event's definition. Typed so that
 /// keys come out in the documents' order (jsonb keeps its own); attributes alphabetically.
 #[skip_serializing_none]
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct BehavioralEventMetadata {
+pub struct BehavioralEventMetadata {
     label: Option<String>,
     #[serde(default)]
     fields: Vec<BehavioralField>,
@@ -35,7 +35,7 @@ struct BehavioralEventMetadata {
 }
 
 #[skip_serializing_none]
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct BehavioralField {
     field_name: String,
@@ -47,7 +47,7 @@ struct BehavioralField {
 }
 
 #[skip_serializing_none]
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct FieldAttribute {
     value_type: Option<String>,

@@ -8,6 +8,7 @@ mod alternate_currencies;
 mod bill;
 pub mod codes;
 mod metadata;
+mod openapi;
 mod render;
 mod request;
 mod scope;
@@ -15,10 +16,11 @@ mod wire;
 
 use std::collections::HashMap;
 
-use axum::{Json, Router, http::HeaderMap, routing::get};
+use axum::{Json, http::HeaderMap};
 use chrono::{DateTime, Months, Utc};
 use chrono_tz::Tz;
 use sqlx::PgConnection;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use self::{
     render::{EventData, Rendering},
@@ -43,18 +45,23 @@ use crate::{
     },
 };
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v2/pointsLedger/getLedgerExplodeInfo", get(explode_v2))
-        .route("/v2.1/pointsLedger/getLedgerExplodeInfo", get(explode_v2_1))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(explode_v2)).routes(routes!(explode_v2_1))
 }
 
+/// A customer's (or user group's) events with the points each earned or spent.
+#[utoipa::path(get, path = "/v2/pointsLedger/getLedgerExplodeInfo", tag = "v2", params(openapi::ExplodeQuery),
+    responses((status = 200, description = "The events, with warnings (9018) where a currency name is unknown", body = LedgerExplodeInfo)))]
 async fn explode_v2(Caller { tenant, org, mut db }: Caller, params: Params) -> ApiResult<Json<LedgerExplodeInfo>> {
     let request = ExplodeRequest::from_params(&params)?;
     let now = tenant.clock.now_for(Some(&org));
     explode(&mut db, &request, &[org], false, now).await.map(Json)
 }
 
+/// The v2 explode across connected orgs: `DATA-SCOPE: OTHER` reads the orgs in `DATA-SCOPE-ORG`;
+/// every event carries its `orgId`.
+#[utoipa::path(get, path = "/v2.1/pointsLedger/getLedgerExplodeInfo", tag = "v2", params(openapi::ExplodeQuery, openapi::DataScopeHeaders),
+    responses((status = 200, description = "The events of the orgs read, each with its orgId", body = LedgerExplodeInfo)))]
 async fn explode_v2_1(Caller { tenant, org, mut db }: Caller, headers: HeaderMap, params: Params) -> ApiResult<Json<LedgerExplodeInfo>> {
     let request = ExplodeRequest::from_params(&params)?;
     let scope = DataScope::from_headers(&headers)?;

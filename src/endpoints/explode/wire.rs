@@ -9,7 +9,7 @@ use serde_with::skip_serializing_none;
 use crate::model::CompletionSource;
 
 #[skip_serializing_none]
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LedgerExplodeInfo {
     pub events: Vec<Event>,
     pub warnings: Vec<Warning>,
@@ -18,7 +18,7 @@ pub struct LedgerExplodeInfo {
 /// A warning in the success body: an error item's fields, in the order the current page's
 /// samples print them.
 #[skip_serializing_none]
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Warning {
     pub code: i64,
     pub message: String,
@@ -32,7 +32,7 @@ impl Warning {
 }
 
 #[skip_serializing_none]
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     pub event_log_id: i64,
@@ -40,6 +40,7 @@ pub struct Event {
     pub event_details: EventDetails,
     pub target_completed_details: Option<TargetCompletedDetails>,
     pub bill_details: Option<BillDetails>,
+    #[schema(value_type = Option<Vec<CustomField>>)]
     pub custom_fields: Option<Vec<Value>>,
     pub extended_fields: Option<Vec<Value>>,
     pub payment_modes: Option<Vec<String>>,
@@ -50,11 +51,13 @@ pub struct Event {
     pub points_earned_breakup: Option<PointsEarnedBreakup>,
     pub alternate_currency_value_earned: Option<Vec<AlternateCurrencyPoints>>,
     pub alternate_currency_value_earned_breakup: Option<Vec<AlternateCurrencyBreakup>>,
+    #[schema(value_type = Option<super::metadata::BehavioralEventMetadata>)]
     pub behavioral_event_metadata: Option<Value>,
     pub transferred_from: Option<TransferParty>,
     pub transferred_to: Option<TransferParty>,
     pub notes: Option<String>,
     pub points_breakup: Option<Vec<ProgramPoints>>,
+    #[schema(value_type = Option<super::metadata::ImportMeta>)]
     pub import_meta: Option<Value>,
     pub event_reference_id: Option<String>,
     pub unique_id: Option<String>,
@@ -65,7 +68,7 @@ pub struct Event {
 }
 
 #[skip_serializing_none]
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventDetails {
     pub event_display_name: Option<Value>,
@@ -82,7 +85,7 @@ pub struct EventDetails {
 }
 
 #[skip_serializing_none]
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RedemptionDetails {
     pub points_redeemed: String,
@@ -99,7 +102,7 @@ pub struct RedemptionDetails {
 
 /// Points by kind. Each list is left out where the event kind does not report it.
 #[skip_serializing_none]
-#[derive(Debug, Serialize, Default)]
+#[derive(Debug, Serialize, Default, utoipa::ToSchema)]
 pub struct PointsEarned {
     pub regular: Option<Vec<RegularPoints>>,
     pub promo: Option<Vec<PromoPoints>>,
@@ -107,7 +110,7 @@ pub struct PointsEarned {
 }
 
 /// One alternate currency's awards, apart from the points (the current page).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AlternateCurrencyPoints {
     #[serde(flatten)]
@@ -116,7 +119,7 @@ pub struct AlternateCurrencyPoints {
     pub alternate_currency_identifier: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AlternateCurrencyBreakup {
     #[serde(flatten)]
@@ -126,31 +129,35 @@ pub struct AlternateCurrencyBreakup {
 }
 
 #[skip_serializing_none]
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegularPoints {
+    #[schema(value_type = f64)]
     pub value: Number,
     pub expires_on: Option<String>,
     #[serde(rename = "expiresOnISO")]
     pub expires_on_iso: Option<String>,
     pub program_id: i64,
     pub program_name: String,
+    #[schema(value_type = Option<f64>)]
     pub return_points: Option<Number>,
     pub expiry_type: Option<String>,
 }
 
 #[skip_serializing_none]
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PromoPoints {
     pub promotion_id: Option<i64>,
     pub promotion_name: Option<String>,
     pub program_id: i64,
     pub program_name: String,
+    #[schema(value_type = f64)]
     pub value: Number,
     pub expires_on: Option<String>,
     #[serde(rename = "expiresOnISO")]
     pub expires_on_iso: Option<String>,
+    #[schema(value_type = Option<f64>)]
     pub returned_points: Option<Number>,
     pub expiry_type: Option<String>,
     pub promotion_start_date: Option<String>,
@@ -158,9 +165,10 @@ pub struct PromoPoints {
 }
 
 #[skip_serializing_none]
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PromisedPoints {
+    #[schema(value_type = f64)]
     pub value: Number,
     pub conversion_date: Option<String>,
     pub program_id: i64,
@@ -172,16 +180,17 @@ pub struct PromisedPoints {
 /// Awards with how they were made: regular holds regular and promotional points (the latter with
 /// their promotion), promised the delayed accrual.
 #[skip_serializing_none]
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PointsEarnedBreakup {
     pub regular: Vec<BreakupEntry>,
     pub promised: Vec<BreakupEntry>,
 }
 
 #[skip_serializing_none]
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BreakupEntry {
+    #[schema(value_type = f64)]
     pub value: Number,
     pub expires_on: Option<String>,
     #[serde(rename = "expiresOnISO")]
@@ -201,12 +210,13 @@ pub struct BreakupEntry {
     pub expiry_strategy_id: Option<i64>,
     pub expiry_strategy_name: Option<String>,
     pub promotion_details: Option<PromotionDetails>,
+    #[schema(value_type = Option<f64>)]
     pub return_points: Option<Number>,
     pub expiry_type: Option<String>,
 }
 
 #[skip_serializing_none]
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PromotionDetails {
     pub promotion_id: i64,
@@ -214,7 +224,7 @@ pub struct PromotionDetails {
 }
 
 #[skip_serializing_none]
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TargetCompletedDetails {
     #[serde(rename = "targetGroupID")]
@@ -237,20 +247,24 @@ pub struct TargetCompletedDetails {
 }
 
 #[skip_serializing_none]
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BillDetails {
     #[serde(rename = "type")]
     pub bill_type: Option<String>,
     pub bill_number: String,
+    #[schema(value_type = Option<f64>)]
     pub gross_amount: Option<Number>,
+    #[schema(value_type = Option<f64>)]
     pub discount: Option<Number>,
+    #[schema(value_type = Option<f64>)]
     pub bill_amount: Option<Number>,
     pub note: Option<String>,
     pub source: Option<String>,
     pub return_date: Option<String>,
     #[serde(rename = "returnDateISO")]
     pub return_date_iso: Option<String>,
+    #[schema(value_type = Option<f64>)]
     pub return_amount: Option<Number>,
     pub bill_date: Option<String>,
     #[serde(rename = "billDateISO")]
@@ -267,21 +281,30 @@ pub struct BillDetails {
 }
 
 #[skip_serializing_none]
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LineItem {
     pub id: i64,
     pub item_code: String,
     pub source: Option<String>,
+    #[schema(value_type = Option<f64>)]
     pub gross_amount: Option<Number>,
+    #[schema(value_type = Option<f64>)]
     pub discount: Option<Number>,
+    #[schema(value_type = Option<f64>)]
     pub amount: Option<Number>,
+    #[schema(value_type = Option<f64>)]
     pub rate: Option<Number>,
+    #[schema(value_type = Option<f64>)]
     pub qty: Option<Number>,
     pub serial_number: Option<i32>,
+    #[schema(value_type = Option<f64>)]
     pub return_amount: Option<Number>,
+    #[schema(value_type = Option<f64>)]
     pub return_rate: Option<Number>,
+    #[schema(value_type = Option<f64>)]
     pub return_qty: Option<Number>,
+    #[schema(value_type = Option<f64>)]
     pub return_value: Option<Number>,
     /// Left out for an item that earned nothing (the current page's bill sample).
     pub points_earned: Option<PointsEarned>,
@@ -289,7 +312,7 @@ pub struct LineItem {
 }
 
 #[skip_serializing_none]
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PointInTimeSlab {
     pub point_in_time_slab_number: i32,
@@ -299,7 +322,7 @@ pub struct PointInTimeSlab {
 }
 
 #[skip_serializing_none]
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TransferParty {
     pub user_id: String,
@@ -311,7 +334,7 @@ pub struct TransferParty {
 
 /// Points per program, all as strings, as Capillary prints them for redemptions and transfers.
 #[skip_serializing_none]
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProgramPoints {
     pub points: String,
@@ -321,7 +344,7 @@ pub struct ProgramPoints {
 
 /// A ManualPointsAdjustment's deduction (2026 page).
 #[skip_serializing_none]
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ManualPointsAdjustmentDetails {
     pub org_id: i64,
@@ -336,7 +359,7 @@ pub struct ManualPointsAdjustmentDetails {
 
 /// One award a manual adjustment took points from.
 #[skip_serializing_none]
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PointsDeduction {
     pub customer_id: Option<i64>,
@@ -348,8 +371,10 @@ pub struct PointsDeduction {
     pub point_awarded_ref_type: Option<String>,
     pub point_awarded_ref_id: Option<i64>,
     pub deduction_type: Option<String>,
+    #[schema(value_type = f64)]
     pub points_deducted: Number,
     pub points_deducted_str: String,
+    #[schema(value_type = f64)]
     pub points_deducted_currency_value: Number,
     pub points_deducted_currency_value_str: String,
     pub points_deducted_on: Option<String>,
@@ -366,11 +391,20 @@ pub struct PointsDeduction {
 
 /// A VoucherRedemption's voucher (2026 page); `redeemDate` has no ISO twin in any sample.
 #[skip_serializing_none]
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VoucherRedemptionDetails {
     pub voucher_issued_id: Option<i64>,
     pub voucher_series_id: Option<i64>,
     pub redeemed_voucher_code: Option<String>,
     pub redeem_date: Option<String>,
+}
+
+/// A custom field as the fixtures hold it and Capillary prints it (the document's description;
+/// the answer carries the stored object).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct CustomField {
+    name: String,
+    value: Value,
 }

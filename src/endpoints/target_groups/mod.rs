@@ -3,6 +3,7 @@
 //! `trackingDate`.
 
 pub mod codes;
+mod openapi;
 mod order;
 mod render;
 mod request;
@@ -10,7 +11,8 @@ mod wire;
 
 use std::collections::HashSet;
 
-use axum::{Json, Router, extract::Path, http::Uri, routing::get};
+use axum::{Json, extract::Path, http::Uri};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use self::{
     render::TrackingDate,
@@ -30,9 +32,15 @@ use crate::{
     },
 };
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/v3/users/{userId}/targetGroups", get(user_target_groups))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(user_target_groups))
 }
+
+/// A customer's target groups with their targets per period, milestones and streaks (deprecated
+/// by Capillary for milestones; still served in full).
+#[utoipa::path(get, path = "/v3/users/{userId}/targetGroups", tag = "v3",
+    params(openapi::UserPath, openapi::TargetGroupsParams),
+    responses((status = 200, description = "The customer's target groups", body = Envelope)))]
 
 async fn user_target_groups(Caller { tenant, org, mut db }: Caller, Path(user_id): Path<String>, uri: Uri) -> ApiResult<Json<Envelope>> {
     let user_id: i64 = path_param("userId", &user_id).map_err(|error| ApiError { code: codes::INVALID_USER_ID, ..error })?;

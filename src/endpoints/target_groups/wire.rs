@@ -6,14 +6,16 @@ use serde_json::Value;
 use crate::model::{StreakStatus, TargetEvaluationType, TrackingType};
 
 /// The success envelope.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Envelope {
     pub data: UserTargetGroups,
+    #[schema(value_type = Option<String>, nullable)]
     pub errors: Option<()>,
+    #[schema(value_type = Option<String>, nullable)]
     pub warnings: Option<()>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserTargetGroups {
     pub user_id: i64,
@@ -21,7 +23,7 @@ pub struct UserTargetGroups {
     pub target_groups: Vec<TargetGroup>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Customer {
     pub id: i64,
@@ -30,7 +32,7 @@ pub struct Customer {
     pub custom_fields: Value,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Profile {
     pub first_name: String,
@@ -42,7 +44,7 @@ pub struct Profile {
     pub org_source_id: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CommChannelOut {
     #[serde(rename = "type")]
@@ -55,7 +57,7 @@ pub struct CommChannelOut {
     pub attributes: Option<Value>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LoyaltyInfo {
     pub attribution: Attribution,
@@ -63,7 +65,7 @@ pub struct LoyaltyInfo {
     pub lifetime_purchases: f64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Attribution {
     pub created_on: String,
@@ -73,7 +75,7 @@ pub struct Attribution {
 }
 
 /// Who created or changed something: a till, an admin user, ...
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct Actor {
     pub id: Option<i64>,
@@ -90,7 +92,7 @@ impl Actor {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TargetGroup {
     pub id: i64,
@@ -108,7 +110,7 @@ pub struct TargetGroup {
     pub tracking_type: TrackingType,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Target {
     pub target_id: Option<i64>,
@@ -158,7 +160,7 @@ pub struct Target {
     pub milestones: Option<Vec<Milestone>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Milestone {
     pub id: i64,
@@ -167,7 +169,7 @@ pub struct Milestone {
     pub is_achieved: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Streak {
     pub user_streak_id: i64,
