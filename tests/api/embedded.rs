@@ -118,7 +118,7 @@ impl Emulator {
         let stdout = child.stdout.take().unwrap();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let line = without_ansi(&line);
+                let line = crate::process::strip_ansi(&line);
                 if line.contains("serving")
                     && let Some(address) = line.split_whitespace().find_map(|word| word.strip_prefix("address="))
                 {
@@ -196,24 +196,6 @@ impl Drop for Emulator {
             let _ = self.child.wait();
         }
     }
-}
-
-fn without_ansi(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            // ESC [ ... letter
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// The emulator's command line, configured for the private database under `data_dir`.
