@@ -13,7 +13,7 @@ const QUEUE: usize = 10_000;
 /// Entries written in one statement at most.
 const BATCH: usize = 500;
 /// How long the writer waits for a batch to fill.
-const LINGER: Duration = Duration::from_millis(20);
+const LINGER: Duration = Duration::from_millis(50);
 
 enum Message {
     Entry(Box<JournalEntry>),

@@ -183,6 +183,7 @@ pub async fn remove(db: &PgPool, id: &str) -> sqlx::Result<bool> {
     let mut tx = db.begin().await?;
     let Some(row) = store::tenants::find(&mut *tx, id).await? else { return Ok(false) };
     store::tenants::delete(&mut *tx, id).await?;
+    store::journal::clear(&mut *tx, id).await?;
     store::tenants::drop_schema(&mut tx, &row.schema_name).await?;
     store::tenants::notify_change(&mut *tx, "tenants").await?;
     tx.commit().await?;

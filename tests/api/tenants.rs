@@ -165,6 +165,8 @@ async fn the_list_shows_each_tenant_with_its_record_counts_and_deleting_removes_
         assert!(chrono::DateTime::parse_from_rfc3339(tenants[1][key].as_str().unwrap()).is_ok(), "{key}");
     }
 
+    assert_eq!(app.get(&format!("/t/listed{LEDGER}")).demo().send().await.status, StatusCode::OK);
+    assert_eq!(app.get("/t/listed/__admin/requests").admin().send().await.json().as_array().unwrap().len(), 1);
     let deleted = app.request(Method::DELETE, "/__admin/tenants/listed").admin().send().await;
     assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.text());
     assert_eq!(deleted.json(), json!({"status": "DELETED", "id": "listed"}));
@@ -173,6 +175,9 @@ async fn the_list_shows_each_tenant_with_its_record_counts_and_deleting_removes_
     let schemas: i64 =
         sqlx::query_scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'tenant_listed'").fetch_one(&app.pool).await.unwrap();
     assert_eq!(schemas, 0);
+    let journal: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM public.emulator_requests WHERE tenant = 'listed'").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(journal, 0, "the tenant's journal goes with it");
     let default = app.request(Method::DELETE, "/__admin/tenants/default").admin().send().await;
     assert_plain_error(&default, StatusCode::BAD_REQUEST, Some("tenant"));
 }
