@@ -45,15 +45,22 @@ pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
 const CONTROL_PLANE_RESYNC: Duration = Duration::from_secs(5);
 
 /// Serves `state` on `listener` until `shutdown` completes, then lets in-flight requests finish.
-/// Meanwhile it follows control-plane changes made by any process and removes idle tenants.
+/// Meanwhile it follows control-plane changes made by any process and removes idle tenants; at the
+/// end it writes what the journal still holds.
 pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
     let follower = tokio::spawn(platform::tenants::listen_for_changes(state.db.clone(), state.tenants.clone(), CONTROL_PLANE_RESYNC));
     let sweeper =
         state.config.tenant_ttl.map(|ttl| tokio::spawn(platform::tenants::remove_idle(state.db.clone(), state.tenants.clone(), ttl)));
+    let (journal, tenants, db) = (state.journal.clone(), state.tenants.clone(), state.db.clone());
     let served = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await;
     follower.abort();
     if let Some(sweeper) = sweeper {
         sweeper.abort();
+    }
+    // What the last requests recorded is written before the database is let go.
+    journal.flush().await;
+    if let Err(error) = tenants.flush_used(&db).await {
+        tracing::warn!(%error, "could not record when tenants were last used");
     }
     served
 }

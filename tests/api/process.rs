@@ -11,7 +11,7 @@ use std::{
 use crate::helpers::TestApp;
 
 pub struct Process {
-    child: Child,
+    pub child: Child,
     pub base: String,
     /// What it printed until it listened.
     pub printed: Vec<String>,

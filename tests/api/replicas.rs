@@ -135,3 +135,28 @@ async fn a_tenant_nobody_uses_for_the_ttl_is_removed() {
     let ids: Vec<&str> = tenants.as_array().unwrap().iter().map(|tenant| tenant["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["default", "busy"]);
 }
+
+#[tokio::test]
+async fn what_the_journal_holds_at_sigterm_is_written_before_the_process_exits() {
+    let app = TestApp::new().await;
+    let mut process = Process::start(&database_url(&app).await);
+    let client = reqwest::Client::new();
+    let demo = basic_auth(DEMO_TILL, DEMO_PASSWORD);
+    for _ in 0..5 {
+        let response = client.get(format!("{}/__admin/whoami?x=1", process.base)).header("authorization", &demo).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+    }
+    let ledger = format!(
+        "{}/das/getLedgerEntriesWithEventId?ledger_entry_types=CREDIT&entity_id=387970841&start_date=2025-06-03&end_date=2025-06-04&is_filter_not_based_on_date=0&till_ids=-1&is_till_not_present=1",
+        process.base
+    );
+    assert_eq!(client.get(&ledger).header("authorization", &demo).send().await.unwrap().status().as_u16(), 200);
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(process.child.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+    let status = tokio::task::spawn_blocking(move || process.child.wait()).await.unwrap().unwrap();
+    assert!(status.success(), "{status}");
+    let recorded: i64 = sqlx::query_scalar("SELECT count(*) FROM public.emulator_requests WHERE path = '/das/getLedgerEntriesWithEventId'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(recorded, 1);
+}
