@@ -43,15 +43,6 @@ impl TenantClock {
         base.checked_add_signed(self.advanced_by).unwrap_or(base)
     }
 
-    /// Whether "now" moves with real time (a cache of answers must not outlive it).
-    pub fn is_running(&self, org: Option<&Org>) -> bool {
-        match self.mode {
-            ClockMode::Frozen => false,
-            ClockMode::Real => true,
-            ClockMode::Bundle => self.configured.or(org.and_then(|org| org.clock)).or(self.bundle).is_none(),
-        }
-    }
-
     /// What `GET /__admin/clock` shows.
     pub fn view(&self) -> ClockView {
         ClockView {
@@ -107,7 +98,6 @@ mod tests {
         assert_eq!(set.now_for(Some(&org(Some(own)))), frozen);
         let advanced = TenantClock { advanced_by: TimeDelta::days(1), ..clock(None, Some(bundle)) };
         assert_eq!(advanced.now_for(Some(&org(Some(own)))), at("2024-02-02T00:00:00Z"));
-        assert!(!advanced.is_running(None) && clock(None, None).is_running(None));
     }
 }
 

@@ -44,8 +44,6 @@ pub struct Tenant {
     pub id: String,
     pub schema: String,
     pub created_at: DateTime<Utc>,
-    pub last_used_at: DateTime<Utc>,
-    pub shape_version: i64,
     pub clock: TenantClock,
     /// The tenant's live fault rules, oldest first.
     pub faults: Vec<FaultRow>,
@@ -65,8 +63,6 @@ impl Tenant {
             id: row.id,
             schema: row.schema_name,
             created_at: row.created_at,
-            last_used_at: row.last_used_at,
-            shape_version: row.shape_version,
         }
     }
 }
@@ -106,12 +102,6 @@ impl Tenants {
 
     pub fn get(&self, id: &str) -> Option<Arc<Tenant>> {
         self.by_id.read().unwrap_or_else(|poisoned| poisoned.into_inner()).get(id).cloned()
-    }
-
-    pub fn all(&self) -> Vec<Arc<Tenant>> {
-        let mut all: Vec<Arc<Tenant>> = self.by_id.read().unwrap_or_else(|poisoned| poisoned.into_inner()).values().cloned().collect();
-        all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
-        all
     }
 
     pub fn mark_used(&self, id: &str) {
