@@ -52,7 +52,7 @@ pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future
     let sweeper =
         state.config.tenant_ttl.map(|ttl| tokio::spawn(platform::tenants::remove_idle(state.db.clone(), state.tenants.clone(), ttl)));
     let (journal, tenants, db) = (state.journal.clone(), state.tenants.clone(), state.db.clone());
-    let served = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await;
+    let served = http::server::serve(listener, app(state), shutdown).await;
     follower.abort();
     if let Some(sweeper) = sweeper {
         sweeper.abort();

@@ -78,6 +78,8 @@ impl ErrorCode {
             StatusCode::REQUEST_TIMEOUT => codes::REQUEST_TIMEOUT,
             StatusCode::PAYLOAD_TOO_LARGE => codes::PAYLOAD_TOO_LARGE,
             StatusCode::UNSUPPORTED_MEDIA_TYPE => codes::UNSUPPORTED_MEDIA_TYPE,
+            StatusCode::URI_TOO_LONG => codes::URI_TOO_LONG,
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => codes::HEADERS_TOO_LARGE,
             StatusCode::SERVICE_UNAVAILABLE => codes::UNAVAILABLE,
             status if status.is_client_error() => codes::BAD_PARAMETER,
             _ => codes::INTERNAL,
@@ -102,6 +104,15 @@ pub mod codes {
     pub const PAYLOAD_TOO_LARGE: ErrorCode = ErrorCode::http(StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large");
     pub const UNSUPPORTED_MEDIA_TYPE: ErrorCode =
         ErrorCode::http(StatusCode::UNSUPPORTED_MEDIA_TYPE, "The request body must be application/json");
+    /// The URL is longer than the HTTP layer reads (65,534 bytes).
+    pub const URI_TOO_LONG: ErrorCode = ErrorCode::http(StatusCode::URI_TOO_LONG, "The request URL is too long (at most 65534 bytes)");
+    /// The request head is larger than the HTTP layer reads, or has too many headers.
+    pub const HEADERS_TOO_LARGE: ErrorCode = ErrorCode::http(
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        "The request headers are too large (at most 100 headers and about 400 KB in all)",
+    );
+    /// The request line or a header cannot be parsed as HTTP.
+    pub const MALFORMED_REQUEST: ErrorCode = ErrorCode::http(StatusCode::BAD_REQUEST, "The request is not well-formed HTTP");
     pub const INTERNAL: ErrorCode = ErrorCode::http(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error");
     /// The database cannot be reached.
     pub const UNAVAILABLE: ErrorCode = ErrorCode::http(StatusCode::SERVICE_UNAVAILABLE, "The database is unavailable; try again");
@@ -210,7 +221,7 @@ impl ApiError {
 const MAX_MESSAGE_CHARS: usize = 1000;
 
 /// The message, cut to [`MAX_MESSAGE_CHARS`] with a note of how much was left out.
-fn readable(mut message: String) -> String {
+pub(crate) fn readable(mut message: String) -> String {
     if let Some((cut, _)) = message.char_indices().nth(MAX_MESSAGE_CHARS) {
         let left_out = message[cut..].chars().count();
         message.truncate(cut);
