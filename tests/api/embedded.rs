@@ -305,3 +305,82 @@ async fn runs_its_own_postgres_and_keeps_data_across_restarts() {
     assert!(!dir.postgres_running(), "the private PostgreSQL stopped after the request");
     assert!(dir.connect_options().connect().await.is_err(), "nothing answers on the socket");
 }
+
+/// The ids of the tenants the emulator at `base` lists.
+async fn tenant_ids(client: &reqwest::Client, base: &str) -> Vec<String> {
+    let list = admin_get(client, base, "/__admin/tenants").await;
+    list.as_array().unwrap().iter().map(|tenant| tenant["id"].as_str().unwrap().to_owned()).collect()
+}
+
+async fn create_tenant(client: &reqwest::Client, base: &str, id: &str) {
+    let response = client.post(format!("{base}/__admin/tenants")).bearer_auth("admin").json(&json!({"id": id})).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 201, "{}", response.text().await.unwrap());
+}
+
+/// The pid `postmaster.pid` names.
+fn postmaster_pid(dir: &DataDir) -> i32 {
+    let text = std::fs::read_to_string(dir.pgdata().join("postmaster.pid")).expect("postmaster.pid");
+    text.lines().next().unwrap().trim().parse().unwrap()
+}
+
+#[tokio::test]
+async fn after_a_kill_the_next_start_takes_over_and_loses_nothing() {
+    let dir = DataDir::new();
+    let client = reqwest::Client::new();
+
+    // SIGKILL leaves the private PostgreSQL running...
+    let mut first = Emulator::start(&dir);
+    first.wait_ready(&client).await;
+    create_tenant(&client, &first.base, "before-kill").await;
+    first.signal(Signal::SIGKILL);
+    first.wait_exit(Duration::from_secs(10)).expect("killed");
+    assert!(dir.postgres_running(), "a killed emulator cannot stop its PostgreSQL");
+    let orphan = postmaster_pid(&dir);
+
+    // ...which the next start adopts: same server, same data, and stopped at its SIGTERM.
+    let mut second = Emulator::start(&dir);
+    second.wait_ready(&client).await;
+    assert_eq!(postmaster_pid(&dir), orphan, "the server left running is reused");
+    assert_eq!(tenant_ids(&client, &second.base).await, ["default", "before-kill"]);
+    second.stop();
+    assert!(!dir.postgres_running(), "the adopted PostgreSQL is stopped with the emulator that adopted it");
+
+    // Both killed, as by a crash of the machine's processes: a stale lock naming a dead process.
+    let mut third = Emulator::start(&dir);
+    third.wait_ready(&client).await;
+    create_tenant(&client, &third.base, "before-crash").await;
+    let postmaster = postmaster_pid(&dir);
+    third.signal(Signal::SIGKILL);
+    third.wait_exit(Duration::from_secs(10)).expect("killed");
+    let _ = nix::sys::signal::kill(Pid::from_raw(postmaster), Signal::SIGKILL);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Path::new(&format!("/proc/{postmaster}")).exists() {
+        assert!(Instant::now() < deadline, "the postmaster dies");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(dir.postgres_running(), "its lock file stays behind");
+    let mut fourth = Emulator::start(&dir);
+    fourth.wait_ready(&client).await;
+    assert_eq!(tenant_ids(&client, &fourth.base).await, ["default", "before-kill", "before-crash"]);
+    fourth.stop();
+    assert!(!dir.postgres_running());
+
+    // A lock file naming a live process that is not PostgreSQL (its pid went to another program).
+    let mut impostor = Command::new("sleep").arg("60").spawn().unwrap();
+    let lock = format!(
+        "{}\n{}\n1700000000\n5432\n{}\n\n  5432001         0\nready   \n",
+        impostor.id(),
+        dir.pgdata().display(),
+        dir.0.join("run").display()
+    );
+    std::fs::write(dir.pgdata().join("postmaster.pid"), lock).unwrap();
+    let mut fifth = Emulator::start(&dir);
+    fifth.wait_ready(&client).await;
+    assert_eq!(tenant_ids(&client, &fifth.base).await, ["default", "before-kill", "before-crash"]);
+    assert_ne!(postmaster_pid(&dir), impostor.id() as i32, "a server of its own runs");
+    fifth.stop();
+    assert!(!dir.postgres_running());
+    assert!(impostor.try_wait().unwrap().is_none(), "the other program was left alone");
+    let _ = impostor.kill();
+    let _ = impostor.wait();
+}

@@ -50,8 +50,17 @@ impl EmbeddedPostgres {
         if !server.pgdata.join("PG_VERSION").exists() {
             server.init_cluster().await?;
         }
+        server.clear_lock_of_another_process()?;
         if server.pg_ctl(&["status"]).await?.status.success() {
-            tracing::info!(pgdata = %server.pgdata.display(), "reusing the private PostgreSQL already running");
+            server.check_answers()?;
+            if owner_is_alive(&server.owner_file()) {
+                tracing::info!(pgdata = %server.pgdata.display(), "reusing the private PostgreSQL that a running emulator started");
+            } else {
+                // Its emulator was killed: this process takes it over, and stops it at the end.
+                server.started_here = true;
+                server.claim()?;
+                tracing::info!(pgdata = %server.pgdata.display(), "adopted the private PostgreSQL left running by an emulator that is gone");
+            }
         } else {
             let log = server.data_dir.join("postgresql.log");
             let log = log.to_string_lossy().into_owned();
@@ -60,6 +69,7 @@ impl EmbeddedPostgres {
                 bail!("the private PostgreSQL did not start (see {log}): {}", String::from_utf8_lossy(&output.stderr).trim());
             }
             server.started_here = true;
+            server.claim()?;
             tracing::info!(pgdata = %server.pgdata.display(), "started the private PostgreSQL");
         }
         Ok(server)
@@ -78,6 +88,68 @@ impl EmbeddedPostgres {
             Ok(output) => tracing::warn!(stderr = %String::from_utf8_lossy(&output.stderr).trim(), "could not stop the private PostgreSQL"),
             Err(error) => tracing::warn!(%error, "could not stop the private PostgreSQL"),
         }
+        let _ = std::fs::remove_file(self.owner_file());
+    }
+
+    /// Where the emulator that stops the server names itself: its pid and the start time of that
+    /// process, so that a later start can tell a live owner from a killed one (whose pid may have
+    /// been reused).
+    fn owner_file(&self) -> PathBuf {
+        self.data_dir.join("owner.pid")
+    }
+
+    fn claim(&self) -> anyhow::Result<()> {
+        let me = std::process::id();
+        let started = process_start_time(me).unwrap_or_default();
+        std::fs::write(self.owner_file(), format!("{me} {started}\n"))
+            .with_context(|| format!("cannot write {}", self.owner_file().display()))
+    }
+
+    /// A `postmaster.pid` naming a live process that is not PostgreSQL (the server died and its pid
+    /// went to another program) would make `pg_ctl` believe the server runs and PostgreSQL refuse
+    /// to start: it is stale, and removed with the socket's lock file.
+    fn clear_lock_of_another_process(&self) -> anyhow::Result<()> {
+        let lock = self.pgdata.join("postmaster.pid");
+        let Some(pid) = std::fs::read_to_string(&lock).ok().and_then(|text| text.lines().next()?.trim().parse::<i32>().ok()) else {
+            return Ok(());
+        };
+        // A process that is gone is PostgreSQL's own business: it starts over a stale lock.
+        if is_postgres(pid) != Some(false) {
+            return Ok(());
+        }
+        tracing::warn!(pid, lock = %lock.display(), "the private PostgreSQL's lock file names a process that is not PostgreSQL; removing the stale lock");
+        for stale in [lock, self.socket_dir.join(format!(".s.PGSQL.{PORT}.lock"))] {
+            match std::fs::remove_file(&stale) {
+                Ok(()) => {}
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => {
+                    return Err(error).with_context(|| {
+                        format!("the stale lock file {} names process {pid}, which is not PostgreSQL, and cannot be removed; remove it and start again", stale.display())
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A server said to be running answers on its socket; else say what to do rather than leave
+    /// the start to fail with "connection refused".
+    fn check_answers(&self) -> anyhow::Result<()> {
+        let socket = self.socket_dir.join(format!(".s.PGSQL.{PORT}"));
+        if socket.exists() {
+            return Ok(());
+        }
+        let lock = self.pgdata.join("postmaster.pid");
+        let pid = std::fs::read_to_string(&lock).ok().and_then(|text| text.lines().next().map(|line| line.trim().to_owned()));
+        bail!(
+            "{} names process {} as the private PostgreSQL, but no server listens on {}; \
+             if no PostgreSQL runs on {}, remove {} and start again",
+            lock.display(),
+            pid.as_deref().unwrap_or("?"),
+            socket.display(),
+            self.pgdata.display(),
+            lock.display()
+        );
     }
 
     async fn init_cluster(&self) -> anyhow::Result<()> {
@@ -124,6 +196,31 @@ impl EmbeddedPostgres {
         }
         command
     }
+}
+
+/// Whether the emulator named in `owner_file` still runs (the same process: same pid, same start
+/// time).
+fn owner_is_alive(owner_file: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(owner_file) else { return false };
+    let mut words = text.split_whitespace();
+    let (Some(Ok(pid)), Some(Ok(started))) = (words.next().map(str::parse::<u32>), words.next().map(str::parse::<u64>)) else {
+        return false;
+    };
+    process_start_time(pid) == Some(started)
+}
+
+/// When process `pid` started, in clock ticks since boot (`/proc/PID/stat`, field 22); `None`
+/// when it does not run.
+fn process_start_time(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces: count after its end.
+    stat[stat.rfind(')')? + 1..].split_whitespace().nth(19)?.parse().ok()
+}
+
+/// Whether process `pid` is a PostgreSQL server, when that can be read.
+fn is_postgres(pid: i32) -> Option<bool> {
+    let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+    Some(matches!(name.trim(), "postgres" | "postmaster"))
 }
 
 /// The directory holding `initdb` and `pg_ctl`: on PATH, else the newest /usr/lib/postgresql/N/bin.
