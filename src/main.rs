@@ -74,6 +74,7 @@ where
 }
 
 async fn serve(settings: &Settings) -> anyhow::Result<()> {
+    settings.check_serving().map_err(anyhow::Error::msg)?;
     let db = Database::open(settings).await?;
     let outcome = async {
         load_startup_fixtures(settings, &db).await?;

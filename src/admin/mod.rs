@@ -9,6 +9,7 @@ use axum::{
     http::{HeaderMap, header, request::Parts},
 };
 use serde::Serialize;
+use subtle::ConstantTimeEq;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
@@ -106,7 +107,8 @@ impl AdminAuth {
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, token)| token.trim());
         match given {
-            Some(token) if token == state.config.admin_token.expose() => Ok(AdminAuth),
+            // In constant time: how long a wrong guess takes says nothing about the token.
+            Some(token) if bool::from(token.as_bytes().ct_eq(state.config.admin_token.expose().as_bytes())) => Ok(AdminAuth),
             _ => Err(ApiError::unauthorized("The control plane needs Authorization: Bearer <EMULATOR_ADMIN_TOKEN>")),
         }
     }

@@ -65,9 +65,10 @@ pub struct Settings {
     /// "off" lets requests without credentials act as the default org.
     #[arg(long, env = "EMULATOR_AUTH", value_enum, default_value = "on", global = true)]
     pub auth: Switch,
-    /// Bearer token for the /__admin/ control plane.
-    #[arg(long, env = "EMULATOR_ADMIN_TOKEN", default_value = "admin", global = true)]
-    pub admin_token: Secret,
+    /// Bearer token for the /__admin/ control plane [default: admin, only when listening on a
+    /// loopback address].
+    #[arg(long, env = "EMULATOR_ADMIN_TOKEN", global = true)]
+    pub admin_token: Option<Secret>,
     /// Origins allowed by CORS, comma-separated (`scheme://host[:port]`); unset or `*`: every
     /// origin (echoed back, with credentials).
     #[arg(long, env = "EMULATOR_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin, global = true)]
@@ -179,7 +180,7 @@ impl Settings {
     pub fn runtime(&self) -> RuntimeConfig {
         RuntimeConfig {
             auth_enabled: self.auth == Switch::On,
-            admin_token: self.admin_token.clone(),
+            admin_token: self.admin_token.clone().unwrap_or_else(|| Secret::from(DEFAULT_ADMIN_TOKEN)),
             cors_origins: CorsOrigins::from_values(&self.cors_origins),
             cors_max_age: Duration::from_secs(self.cors_max_age_secs),
             request_timeout: Duration::from_secs(self.request_timeout_secs),
@@ -192,11 +193,29 @@ impl Settings {
         }
     }
 
+    /// Refuses what would serve the well-known default admin token beyond this machine: a
+    /// control plane that can replace all data must not be open to anyone on the network who has
+    /// read the README.
+    pub fn check_serving(&self) -> Result<(), String> {
+        if self.admin_token.is_none() && !self.listen.ip().is_loopback() {
+            return Err(format!(
+                "EMULATOR_LISTEN is {}, which other machines can reach, and EMULATOR_ADMIN_TOKEN is not set, so the control plane \
+                 (which can replace or export all data) would accept the default token '{DEFAULT_ADMIN_TOKEN}'; set EMULATOR_ADMIN_TOKEN \
+                 (or --admin-token) to a token of your own, or listen on a loopback address such as 127.0.0.1",
+                self.listen
+            ));
+        }
+        Ok(())
+    }
+
     /// The bundle to load into an empty database, unless disabled with "none".
     pub fn startup_fixtures(&self) -> Option<&PathBuf> {
         (self.fixtures.as_os_str() != "none" && !self.fixtures.as_os_str().is_empty()).then_some(&self.fixtures)
     }
 }
+
+/// The admin token when none is set, accepted only on a loopback address.
+pub const DEFAULT_ADMIN_TOKEN: &str = "admin";
 
 /// What the running app needs from the configuration.
 #[derive(Debug, Clone)]
@@ -219,7 +238,7 @@ impl Default for RuntimeConfig {
     fn default() -> RuntimeConfig {
         RuntimeConfig {
             auth_enabled: true,
-            admin_token: Secret::from("admin"),
+            admin_token: Secret::from(DEFAULT_ADMIN_TOKEN),
             cors_origins: CorsOrigins::Any,
             cors_max_age: Duration::from_secs(600),
             request_timeout: Duration::from_secs(30),
@@ -279,7 +298,23 @@ mod tests {
         let cli = Cli::parse_from(["capillary-emulator", "--admin-token", "s3cret-token", "--database-url", "postgres://u:pw-123@h/db"]);
         let printed = format!("{cli:?} {:?}", cli.settings.runtime());
         assert!(!printed.contains("s3cret-token") && !printed.contains("pw-123"), "{printed}");
-        assert_eq!(cli.settings.admin_token.expose(), "s3cret-token");
+        assert_eq!(cli.settings.runtime().admin_token.expose(), "s3cret-token");
+    }
+
+    fn serving(args: &[&str]) -> Result<(), String> {
+        Cli::try_parse_from([&["capillary-emulator"], args].concat()).unwrap().settings.check_serving()
+    }
+
+    #[test]
+    fn the_default_admin_token_is_served_only_on_loopback() {
+        assert_eq!(serving(&["--listen", "127.0.0.1:8080"]), Ok(()));
+        assert_eq!(serving(&["--listen", "[::1]:8080"]), Ok(()));
+        assert_eq!(serving(&["--listen", "0.0.0.0:8080", "--admin-token", "mine"]), Ok(()));
+        assert_eq!(serving(&["--listen", "0.0.0.0:8080", "--admin-token", "admin"]), Ok(()), "a token set on purpose is a choice");
+        let refused = serving(&["--listen", "0.0.0.0:8080"]).unwrap_err();
+        assert!(refused.starts_with("EMULATOR_LISTEN is 0.0.0.0:8080, which other machines can reach"), "{refused}");
+        assert!(refused.contains("set EMULATOR_ADMIN_TOKEN"), "{refused}");
+        assert!(serving(&["--listen", "192.168.1.5:80"]).is_err());
     }
 
     fn origins(value: &str) -> Result<CorsOrigins, String> {

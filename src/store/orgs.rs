@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 use sqlx::{FromRow, PgConnection, PgExecutor};
+use subtle::ConstantTimeEq;
 
 use crate::model::Org;
 
@@ -43,16 +44,28 @@ pub async fn find_org(db: impl PgExecutor<'_>, org_id: i64) -> sqlx::Result<Opti
 
 /// The org of an active till whose password has this md5 hex.
 #[tracing::instrument(skip_all)]
+///
+/// The password is compared here, in constant time, not by the query: how long a wrong guess
+/// takes says nothing about how much of it was right.
 pub async fn org_for_till(db: impl PgExecutor<'_>, till_code: &str, password_md5: &str) -> sqlx::Result<Option<Org>> {
-    let row = sqlx::query_as::<_, OrgRow>(
-        "SELECT o.org_id, o.name, o.time_zone, o.clock FROM tills t JOIN orgs o USING (org_id)
-         WHERE t.code = $1 AND t.password_md5 = lower($2) AND t.is_active",
+    let row = sqlx::query_as::<_, TillLogin>(
+        "SELECT o.org_id, o.name, o.time_zone, o.clock, t.password_md5 FROM tills t JOIN orgs o USING (org_id)
+         WHERE t.code = $1 AND t.is_active",
     )
     .bind(till_code)
-    .bind(password_md5)
     .fetch_optional(db)
     .await?;
-    Ok(row.map(Org::from))
+    let given = password_md5.to_ascii_lowercase();
+    let matches = |row: &TillLogin| row.password_md5.as_ref().is_some_and(|stored| bool::from(stored.as_bytes().ct_eq(given.as_bytes())));
+    Ok(row.filter(matches).map(|row| Org::from(row.org)))
+}
+
+#[derive(FromRow)]
+struct TillLogin {
+    #[sqlx(flatten)]
+    org: OrgRow,
+    /// NULL: the till cannot sign in.
+    password_md5: Option<String>,
 }
 
 #[tracing::instrument(skip_all)]

@@ -25,6 +25,7 @@ mod postman;
 mod replicas;
 mod samples;
 mod sandbox;
+mod secrets;
 mod sequences;
 mod target_groups;
 mod tenants;

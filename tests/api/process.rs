@@ -15,6 +15,8 @@ pub struct Process {
     pub base: String,
     /// What it printed until it listened.
     pub printed: Vec<String>,
+    /// What it prints after that, line by line.
+    output: Option<mpsc::Receiver<String>>,
 }
 
 impl Process {
@@ -35,7 +37,7 @@ impl Process {
             .spawn()
             .expect("the emulator binary starts");
         // Killed on drop, whatever happens next.
-        let mut process = Process { child, base: String::new(), printed: Vec::new() };
+        let mut process = Process { child, base: String::new(), printed: Vec::new(), output: None };
         let (sender, receiver) = mpsc::channel();
         let outputs = [
             Box::new(process.child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
@@ -60,9 +62,24 @@ impl Process {
             let json = plain.split("\"address\":\"").nth(1).and_then(|rest| rest.split('"').next());
             if let Some(address) = text.or(json) {
                 process.base = format!("http://{address}");
+                process.output = Some(receiver);
                 return process;
             }
         }
+    }
+}
+
+impl Process {
+    /// Everything it printed, once it has exited (stops it with SIGTERM first).
+    pub fn stop_and_collect_output(mut self) -> Vec<String> {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.child.id() as i32), nix::sys::signal::Signal::SIGTERM);
+        let _ = self.child.wait();
+        let mut printed = std::mem::take(&mut self.printed);
+        if let Some(output) = self.output.take() {
+            // The readers end when the pipes close, after the exit.
+            printed.extend(output.iter());
+        }
+        printed
     }
 }
 
