@@ -79,6 +79,9 @@ const KEPT_HEAD: usize = 512;
 pub struct EnvelopedRejections<T> {
     inner: T,
     request_start: Vec<u8>,
+    /// Whether the current request's first line has ended: when hyper's buffer fills before it
+    /// does, the URL is what is too long, though hyper says 431.
+    request_line_ended: bool,
     answered: bool,
     /// An enveloped rejection being written: its bytes, how many are written, and the length of
     /// hyper's answer it replaces.
@@ -87,7 +90,7 @@ pub struct EnvelopedRejections<T> {
 
 impl<T> EnvelopedRejections<T> {
     pub fn new(inner: T) -> EnvelopedRejections<T> {
-        EnvelopedRejections { inner, request_start: Vec::new(), answered: true, replacement: None }
+        EnvelopedRejections { inner, request_start: Vec::new(), request_line_ended: false, answered: true, replacement: None }
     }
 }
 
@@ -103,7 +106,15 @@ impl<T: AsyncRead + Unpin> AsyncRead for EnvelopedRejections<T> {
         if this.answered {
             this.answered = false;
             this.request_start.clear();
+            this.request_line_ended = false;
         }
+        // Past the blank lines a request may start with.
+        let skipped = if this.request_start.iter().all(|byte| matches!(byte, b'\r' | b'\n')) {
+            read.iter().position(|byte| !matches!(byte, b'\r' | b'\n')).unwrap_or(read.len())
+        } else {
+            0
+        };
+        this.request_line_ended |= read[skipped..].contains(&b'\n');
         let room = KEPT_HEAD.saturating_sub(this.request_start.len());
         this.request_start.extend_from_slice(&read[..read.len().min(room)]);
         Poll::Ready(Ok(()))
@@ -116,6 +127,11 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for EnvelopedRejections<T> {
         if this.replacement.is_none()
             && let Some(status) = hyper_rejection(buf)
         {
+            let status = if status == StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE && !this.request_line_ended {
+                StatusCode::URI_TOO_LONG
+            } else {
+                status
+            };
             this.replacement = Some((enveloped_rejection(status, &this.request_start), 0, buf.len()));
         }
         if let Some((bytes, written, replaced)) = &mut this.replacement {

@@ -18,6 +18,7 @@ mod envelopes;
 mod explode;
 mod faults;
 mod fixtures;
+mod hostile;
 mod journal;
 mod openapi;
 mod outages;

@@ -116,3 +116,26 @@ async fn what_the_http_layer_rejects_is_answered_in_the_familys_envelope() {
     assert_eq!(response.status, StatusCode::BAD_REQUEST, "{}", response.text());
     assert_eq!(keys_of(&response.json()), ["data", "errors", "warnings"], "the service's own error is untouched");
 }
+
+#[tokio::test]
+async fn the_issues_oversized_requests_are_refused_in_the_envelope_over_a_socket() {
+    let served = Served::new().await;
+    let explode = "/v2/pointsLedger/getLedgerExplodeInfo";
+    let ledger = "/das/getLedgerEntriesWithEventId";
+
+    // A 1 MB value.
+    let target = format!("{explode}?identifierName=id&identifierValue={}&source=INSTORE", "9".repeat(1 << 20));
+    assert_v2_error(&served.send_raw(&get(target.as_bytes(), b""), explode).await, StatusCode::URI_TOO_LONG, 414);
+    // 10,000 repeated parameters.
+    let target = format!("{ledger}?{}", "entity_id=387970841&".repeat(10_000));
+    let body = assert_plain_error(&served.send_raw(&get(target.as_bytes(), b""), ledger).await, StatusCode::URI_TOO_LONG, None);
+    assert_eq!(body["path"], ledger);
+    // 100,000 ids.
+    let ids = (1..=100_000).map(|id| id.to_string()).collect::<Vec<_>>().join(",");
+    let target = format!("{explode}?identifierName=id&identifierValue=1709400643455&source=INSTORE&eventIds={ids}");
+    assert_v2_error(&served.send_raw(&get(target.as_bytes(), b""), explode).await, StatusCode::URI_TOO_LONG, 414);
+    // A 1 MB header.
+    let header = format!("DATA-SCOPE-ORG: {}\r\n", "4".repeat(1 << 20));
+    let response = served.send_raw(&get(format!("{explode}?identifierName=id").as_bytes(), header.as_bytes()), explode).await;
+    assert_v2_error(&response, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, 431);
+}
