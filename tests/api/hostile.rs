@@ -185,7 +185,7 @@ async fn repeated_parameters_huge_id_lists_and_deep_json_are_refused_cleanly() {
     }
     // Deep and oversized JSON bodies on every route that takes one.
     let deep = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
-    let deep_object = format!("{}{}", "{\"a\":".repeat(50_000), format!("1{}", "}".repeat(50_000)));
+    let deep_object = format!("{}1{}", "{\"a\":".repeat(50_000), "}".repeat(50_000));
     let huge_string = json!({"id": "a".repeat(1 << 20), "key": "k".repeat(1 << 20), "secret": "s", "by": "x".repeat(1 << 20)}).to_string();
     for (method, path) in [
         (Method::POST, "/v3/oauth/token/generate"),
