@@ -19,6 +19,7 @@ mod explode;
 mod faults;
 mod fixtures;
 mod hostile;
+mod isolation;
 mod journal;
 mod openapi;
 mod outages;
