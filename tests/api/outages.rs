@@ -110,22 +110,29 @@ impl Drop for Proxy {
     }
 }
 
-#[tokio::test]
-async fn during_an_outage_requests_fail_fast_with_503_and_the_emulator_recovers_by_itself() {
+/// The app over `test_db`'s database reached through a [`Proxy`] the test can cut.
+async fn app_through_proxy(test_db: &TestApp) -> (Proxy, axum::Router) {
     use sqlx::{
         ConnectOptions,
         postgres::{PgConnectOptions, PgPoolOptions},
     };
-    use std::{str::FromStr, time::Instant};
+    use std::str::FromStr;
 
-    let test_db = TestApp::new().await;
     let name: String = sqlx::query_scalar("SELECT current_database()").fetch_one(&test_db.pool).await.unwrap();
     let server = PgConnectOptions::from_str(&std::env::var("DATABASE_URL").unwrap()).unwrap();
     let proxy = Proxy::to(format!("{}:{}", server.get_host(), server.get_port())).await;
     let options = server.clone().host("127.0.0.1").port(proxy.port).database(&name).disable_statement_logging();
     let pool = PgPoolOptions::new().max_connections(4).acquire_timeout(Duration::from_secs(5)).connect_with(options).await.unwrap();
     let state = capillary_emulator::AppState::new(pool, capillary_emulator::config::RuntimeConfig::default()).await.unwrap();
-    let router = capillary_emulator::app(state);
+    (proxy, capillary_emulator::app(state))
+}
+
+#[tokio::test]
+async fn during_an_outage_requests_fail_fast_with_503_and_the_emulator_recovers_by_itself() {
+    use std::time::Instant;
+
+    let test_db = TestApp::new().await;
+    let (proxy, router) = app_through_proxy(&test_db).await;
     let get = |path: &str| TestRequest::on(router.clone(), axum::http::Method::GET, path);
     assert_eq!(get(LEDGER).demo().send().await.status, StatusCode::OK);
 
@@ -154,4 +161,72 @@ async fn during_an_outage_requests_fail_fast_with_503_and_the_emulator_recovers_
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(get("/__admin/ready").send().await.status, StatusCode::OK);
+}
+
+/// Everything in the test's database that a write could touch: the default universe as exported,
+/// the tenants and their schemas.
+async fn everything(app: &TestApp) -> (serde_json::Value, Vec<String>, Vec<String>) {
+    let universe = serde_json::to_value(capillary_emulator::fixtures::export(&app.pool, "public").await.unwrap().merged()).unwrap();
+    let tenants = sqlx::query_scalar("SELECT id FROM public.emulator_tenants ORDER BY id").fetch_all(&app.pool).await.unwrap();
+    let schemas = sqlx::query_scalar("SELECT nspname::text FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' ORDER BY 1")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    (universe, tenants, schemas)
+}
+
+#[tokio::test]
+async fn an_import_reset_or_tenant_creation_cut_off_by_an_outage_changes_nothing() {
+    let app = TestApp::new().await;
+    // Data that differs from the bundle reset restores, so that a half-done reset would show.
+    sqlx::query("DELETE FROM public.customer_identifiers WHERE customer_id = 387970841").execute(&app.pool).await.unwrap();
+    let small = serde_json::json!({"orgs": [{"org_id": 1, "name": "Only", "time_zone": "UTC"}]});
+    // Each write, and a table it writes late in its transaction: a test's transaction holding that
+    // table stops the write there, with the universe already replaced but not committed.
+    let writes = [
+        ("import", "/__admin/fixtures", small.clone(), "public.emulator_bundle"),
+        ("reset", "/__admin/reset", serde_json::json!({}), "public.emulator_bundle"),
+        ("tenant creation", "/__admin/tenants", serde_json::json!({"id": "cut-off"}), "public.emulator_tenants"),
+    ];
+    for (what, path, body, late_table) in writes {
+        let before = everything(&app).await;
+        let (proxy, router) = app_through_proxy(&app).await;
+        let mut holder = app.pool.begin().await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("LOCK TABLE {late_table} IN SHARE MODE"))).execute(&mut *holder).await.unwrap();
+        let request = tokio::spawn(TestRequest::on(router, axum::http::Method::POST, path).admin().json(&body).send());
+        let mut waiting = false;
+        for _ in 0..400 {
+            waiting = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE relation = '{late_table}'::regclass AND NOT granted)"
+            )))
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+            if waiting {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        assert!(waiting, "{what}: the write reached {late_table}");
+        proxy.cut();
+        holder.rollback().await.unwrap();
+        let response = tokio::time::timeout(Duration::from_secs(20), request).await.expect("answered").unwrap();
+        assert_plain_error(&response, StatusCode::SERVICE_UNAVAILABLE, None);
+        // The server rolls the transaction back once it sees its client gone.
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let writers: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL",
+            )
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+            if writers == 0 {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "{what}: the cut-off transaction ended");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(everything(&app).await, before, "{what} cut off by an outage changed nothing");
+    }
 }
