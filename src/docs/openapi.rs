@@ -136,6 +136,8 @@ fn error_codes(method: &str, path: &str) -> Option<&'static [ErrorCode]> {
     match path {
         "/__admin/health" => None,
         "/__admin/ready" => Some(&[codes::UNAVAILABLE]),
+        // A console file that does not exist (found by scripts/fuzz-api: an undocumented 404).
+        "/docs/{file}" => Some(&[codes::NOT_FOUND]),
         "/__admin/whoami" => Some(crate::admin::WHOAMI_CODES),
         "/__admin/tenants" if method == "post" => Some(crate::admin::TENANT_CODES),
         _ if path.starts_with("/__admin") => Some(crate::admin::CODES),
