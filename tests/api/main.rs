@@ -29,6 +29,7 @@ mod samples;
 mod sandbox;
 mod secrets;
 mod sequences;
+mod shutdown;
 mod target_groups;
 mod tenants;
 mod universe;
