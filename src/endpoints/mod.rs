@@ -17,11 +17,17 @@ use crate::{
 pub mod das;
 pub mod explode;
 pub mod oauth;
+pub mod target_enrolment;
 pub mod target_groups;
 
 /// Every Capillary route of the service.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().merge(oauth::routes()).merge(das::routes()).merge(target_groups::routes()).merge(explode::routes())
+    OpenApiRouter::new()
+        .merge(oauth::routes())
+        .merge(das::routes())
+        .merge(target_groups::routes())
+        .merge(target_enrolment::routes())
+        .merge(explode::routes())
 }
 
 /// The operations Capillary marks deprecated (README, "Deprecations"); still served in full.
@@ -35,6 +41,8 @@ const ENDPOINT_CODES: &[(&str, &[ErrorCode])] = &[
     ("/v2.1/pointsLedger/getLedgerExplodeInfo", explode::codes::CODES),
     ("/v3/users/*/targetGroups", target_groups::codes::CODES),
     ("/v3/oauth/token/generate", oauth::CODES),
+    ("/v3/targetGroups/*/targets/*/enroll", target_enrolment::codes::CODES),
+    ("/v3/targetGroups/*/targets/*/unEnroll", target_enrolment::codes::CODES),
 ];
 
 /// The codes the endpoint at `path` answers with; `None` where no endpoint is. `path` may hold

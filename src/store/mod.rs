@@ -7,6 +7,7 @@ pub mod bundle;
 pub mod completions;
 pub mod currencies;
 pub mod customers;
+pub mod enrolments;
 pub mod events;
 pub mod faults;
 pub mod journal;

@@ -14,6 +14,7 @@ mod browser;
 mod current;
 mod das;
 mod embedded;
+mod enrolment;
 mod envelopes;
 mod explode;
 mod faults;
