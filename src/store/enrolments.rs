@@ -55,15 +55,6 @@ pub async fn periods(db: impl PgExecutor<'_>, org_id: i64, target_group_id: i64)
     .await
 }
 
-/// Which of `customer_ids` are customers of the org.
-pub async fn known_customers(db: impl PgExecutor<'_>, org_id: i64, customer_ids: &[i64]) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar("SELECT customer_id FROM customers WHERE org_id = $1 AND customer_id = ANY($2)")
-        .bind(org_id)
-        .bind(customer_ids)
-        .fetch_all(db)
-        .await
-}
-
 /// One customer's (re-)enrolment in one period of a rule.
 #[derive(Debug, Clone, Copy)]
 pub struct PeriodEnrolment {

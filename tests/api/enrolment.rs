@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-use crate::helpers::*;
+use crate::{changes::DataChanges, helpers::*};
 
 /// Coffee club (org 50406): one period, JUN-2024, running at the demo clock (2024-06-20); its
 /// rule 39201 counts 5 coffees with milestones at 2 and 4.
@@ -74,9 +74,11 @@ async fn enrolment_rows(pool: &PgPool) -> String {
 async fn enrolment_starts_the_target_at_the_initial_balance_and_the_v3_read_shows_it() {
     let app = TestApp::new().await;
     report_2026_fields(&app.pool).await;
+    let mut changes = DataChanges::listen(&app.pool).await;
     assert!(targets_of(&app, ROHAN, COFFEE_GROUP, COFFEE_RULE).await.is_empty());
     let body = json!([{"customerId": ROHAN, "periodName": "JUN-2024", "initialBalance": 1, "resetStreakStatus": false}]);
     assert_customer_id(&post(&app, &enroll_path(COFFEE_GROUP, COFFEE_RULE), body).await, ROHAN);
+    assert_eq!(changes.count().await, 1, "the change hook ran once");
 
     let targets = targets_of(&app, ROHAN, COFFEE_GROUP, COFFEE_RULE).await;
     assert_eq!(targets.len(), 1, "{targets:?}");
@@ -98,6 +100,7 @@ async fn enrolment_starts_the_target_at_the_initial_balance_and_the_v3_read_show
     let again = post(&app, &enroll_path(COFFEE_GROUP, COFFEE_RULE), json!([{"customerId": ROHAN, "periodName": "JUN-2024"}])).await;
     assert!(assert_v3_error(&again, StatusCode::BAD_REQUEST, 310119).starts_with("User already enrolled for the target."));
     assert_eq!(enrolment_rows(&app.pool).await, before);
+    assert_eq!(changes.count().await, 0, "a refused write announces no change");
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ mod strict_json;
 mod admin;
 mod auth;
 mod browser;
+mod changes;
 mod current;
 mod das;
 mod embedded;

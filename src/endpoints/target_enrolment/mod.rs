@@ -18,6 +18,7 @@ use self::{
     wire::{CustomerIdEnvelope, EnrolmentItem, TargetPath, UnEnrolmentItem},
 };
 use crate::{
+    engine,
     http::{
         auth::Caller,
         error::{ApiError, ApiResult, codes as shared},
@@ -50,10 +51,11 @@ async fn enroll(
     let mut tx = db.begin().await?;
     let rule = enrolment_rule(&mut tx, org.org_id, group_id, rule_id).await?;
     let periods = store::enrolments::periods(&mut *tx, org.org_id, group_id).await?;
-    known_customers(&mut tx, org.org_id, enrolments.iter().map(|item| item.customer_id)).await?;
+    lock_customers(&mut tx, org.org_id, enrolments.iter().map(|item| item.customer_id)).await?;
     for (index, enrolment) in enrolments.iter().enumerate() {
         enrol(&mut tx, org.org_id, &rule, &periods, enrolment, index, now).await?;
     }
+    engine::changed(&mut tx, &tenant.id).await?;
     tx.commit().await?;
     Ok(Json(CustomerIdEnvelope { data: enrolments[0].customer_id, errors: None, warnings: None }))
 }
@@ -73,12 +75,13 @@ async fn un_enroll(
     let now = tenant.clock.now_for(Some(&org));
     let mut tx = db.begin().await?;
     enrolment_rule(&mut tx, org.org_id, group_id, rule_id).await?;
-    known_customers(&mut tx, org.org_id, customer_ids.iter().copied()).await?;
+    lock_customers(&mut tx, org.org_id, customer_ids.iter().copied()).await?;
     for (index, customer_id) in customer_ids.iter().enumerate() {
         if store::enrolments::un_enrol(&mut *tx, org.org_id, *customer_id, rule_id, now).await? == 0 {
             return Err(ApiError::detailed(codes::NOT_ENROLLED, format!(" (customer {customer_id})")).at(&format!("[{index}].customerId")));
         }
     }
+    engine::changed(&mut tx, &tenant.id).await?;
     tx.commit().await?;
     Ok(Json(CustomerIdEnvelope { data: customer_ids[0], errors: None, warnings: None }))
 }
@@ -113,11 +116,20 @@ async fn enrolment_rule(db: &mut PgConnection, org_id: i64, group_id: i64, rule_
     Ok(rule)
 }
 
-/// 310011 for the first id that is no customer of the org.
-async fn known_customers(db: &mut PgConnection, org_id: i64, ids: impl Iterator<Item = i64>) -> ApiResult<()> {
+/// Locks the customers (in id order, so two requests never wait on each other) against the
+/// engine's other writes; 310011 for the first id that is no customer of the org.
+async fn lock_customers(db: &mut PgConnection, org_id: i64, ids: impl Iterator<Item = i64>) -> ApiResult<()> {
     let ids: Vec<i64> = ids.collect();
-    let known = store::enrolments::known_customers(db, org_id, &ids).await?;
-    match ids.iter().enumerate().find(|(_, id)| !known.contains(id)) {
+    let mut in_order: Vec<(usize, i64)> = ids.iter().copied().enumerate().collect();
+    in_order.sort_by_key(|(_, id)| *id);
+    in_order.dedup_by_key(|(_, id)| *id);
+    let mut unknown = Vec::new();
+    for (index, id) in in_order {
+        if !engine::lock_customer(db, org_id, id).await? {
+            unknown.push((index, id));
+        }
+    }
+    match unknown.into_iter().min() {
         Some((index, id)) => {
             Err(ApiError::detailed(codes::INVALID_USER_ID, format!(": no customer {id} in the org")).at(&format!("[{index}].customerId")))
         }
