@@ -14,6 +14,7 @@ use crate::{
     platform::state::AppState,
 };
 
+pub mod behavioural_events;
 pub mod das;
 pub mod explode;
 pub mod oauth;
@@ -27,6 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(das::routes())
         .merge(target_groups::routes())
         .merge(target_enrolment::routes())
+        .merge(behavioural_events::routes())
         .merge(explode::routes())
 }
 
@@ -41,6 +43,9 @@ const ENDPOINT_CODES: &[(&str, &[ErrorCode])] = &[
     ("/v2.1/pointsLedger/getLedgerExplodeInfo", explode::codes::CODES),
     ("/v3/users/*/targetGroups", target_groups::codes::CODES),
     ("/v3/oauth/token/generate", oauth::CODES),
+    ("/v2/events", behavioural_events::codes::DEFINITION_CODES),
+    ("/v2/events/webhook", behavioural_events::codes::WEBHOOK_CODES),
+    ("/webhooks/*", behavioural_events::codes::INGESTION_CODES),
     ("/v3/targetGroups/*/targets/*/enroll", target_enrolment::codes::CODES),
     ("/v3/targetGroups/*/targets/*/unEnroll", target_enrolment::codes::CODES),
 ];

@@ -3,6 +3,7 @@
 //! statements on one connection and a write runs all of its statements in one transaction.
 //! SQL shared by two endpoints lives here; what only one endpoint reads may live with it.
 
+pub mod behavioural;
 pub mod bundle;
 pub mod completions;
 pub mod currencies;
@@ -10,6 +11,7 @@ pub mod customers;
 pub mod enrolments;
 pub mod events;
 pub mod faults;
+pub mod identifiers;
 pub mod journal;
 pub mod ledger;
 pub mod meta;
