@@ -18,10 +18,16 @@ pub mod das;
 pub mod explode;
 pub mod oauth;
 pub mod target_groups;
+pub mod write;
 
 /// Every Capillary route of the service.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().merge(oauth::routes()).merge(das::routes()).merge(target_groups::routes()).merge(explode::routes())
+    OpenApiRouter::new()
+        .merge(oauth::routes())
+        .merge(das::routes())
+        .merge(target_groups::routes())
+        .merge(explode::routes())
+        .merge(write::routes())
 }
 
 /// The operations Capillary marks deprecated (README, "Deprecations"); still served in full.
@@ -35,6 +41,13 @@ const ENDPOINT_CODES: &[(&str, &[ErrorCode])] = &[
     ("/v2.1/pointsLedger/getLedgerExplodeInfo", explode::codes::CODES),
     ("/v3/users/*/targetGroups", target_groups::codes::CODES),
     ("/v3/oauth/token/generate", oauth::CODES),
+    ("/v2/customers", write::codes::CODES),
+    ("/v2/customers/lookup", write::codes::CODES),
+    ("/v2/customers/*", write::codes::CODES),
+    ("/v2/customers/*/points/balance", write::codes::CODES),
+    ("/v2/customers/lookup/points/balance", write::codes::CODES),
+    ("/v2/transactions", write::codes::CODES),
+    ("/v2/transactions/bulk", write::codes::CODES),
 ];
 
 /// The codes the endpoint at `path` answers with; `None` where no endpoint is. `path` may hold

@@ -29,3 +29,4 @@ mod sequences;
 mod target_groups;
 mod tenants;
 mod universe;
+mod writes;
