@@ -20,6 +20,7 @@ pub mod explode;
 pub mod oauth;
 pub mod target_enrolment;
 pub mod target_groups;
+pub mod write;
 
 /// Every Capillary route of the service.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -30,6 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(target_enrolment::routes())
         .merge(behavioural_events::routes())
         .merge(explode::routes())
+        .merge(write::routes())
 }
 
 /// The operations Capillary marks deprecated (README, "Deprecations"); still served in full.
@@ -48,6 +50,13 @@ const ENDPOINT_CODES: &[(&str, &[ErrorCode])] = &[
     ("/webhooks/*", behavioural_events::codes::INGESTION_CODES),
     ("/v3/targetGroups/*/targets/*/enroll", target_enrolment::codes::CODES),
     ("/v3/targetGroups/*/targets/*/unEnroll", target_enrolment::codes::CODES),
+    ("/v2/customers", write::codes::CODES),
+    ("/v2/customers/lookup", write::codes::CODES),
+    ("/v2/customers/*", write::codes::CODES),
+    ("/v2/customers/*/points/balance", write::codes::CODES),
+    ("/v2/customers/lookup/points/balance", write::codes::CODES),
+    ("/v2/transactions", write::codes::CODES),
+    ("/v2/transactions/bulk", write::codes::CODES),
 ];
 
 /// The codes the endpoint at `path` answers with; `None` where no endpoint is. `path` may hold

@@ -31,3 +31,4 @@ mod sequences;
 mod target_groups;
 mod tenants;
 mod universe;
+mod writes;
