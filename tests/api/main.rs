@@ -10,6 +10,7 @@ mod strict_json;
 
 mod admin;
 mod auth;
+mod behavioural_events;
 mod browser;
 mod changes;
 mod current;

@@ -22,7 +22,7 @@ fn error(code: ErrorCode, field: &str, detail: impl std::fmt::Display) -> ApiErr
     ApiError::new(code, format!("{}: '{field}' {detail}", code.message)).at(field)
 }
 
-fn object<'a>(body: &'a Value, code: ErrorCode) -> ApiResult<&'a Map<String, Value>> {
+fn object(body: &Value, code: ErrorCode) -> ApiResult<&Map<String, Value>> {
     body.as_object().ok_or_else(|| error(code, "body", "must be a JSON object"))
 }
 
@@ -227,6 +227,9 @@ pub fn ingested(body: &Value, definition: &EventDefinition, zone: Tz) -> ApiResu
     for field in &fields {
         let name = field["name"].as_str().unwrap_or_default();
         let value = text(name)?;
+        if value.is_none() && field["type"] == "customer" {
+            return Err(ApiError::detailed(codes::CUSTOMER_NOT_PASSED, format!(": '{name}'")).at(name));
+        }
         if value.is_none() && attribute_is_true(field, "isRequired") {
             return Err(error(codes::FEED_NOT_ADDED, name, "is required"));
         }
