@@ -29,4 +29,5 @@ mod sequences;
 mod target_groups;
 mod tenants;
 mod universe;
+mod walkthrough;
 mod writes;
