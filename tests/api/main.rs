@@ -32,4 +32,5 @@ mod sequences;
 mod target_groups;
 mod tenants;
 mod universe;
+mod walkthrough;
 mod writes;
