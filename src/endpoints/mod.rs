@@ -18,6 +18,7 @@ pub mod behavioural_events;
 pub mod das;
 pub mod explode;
 pub mod oauth;
+pub mod points;
 pub mod target_enrolment;
 pub mod target_groups;
 pub mod write;
@@ -32,6 +33,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(behavioural_events::routes())
         .merge(explode::routes())
         .merge(write::routes())
+        .merge(points::routes())
 }
 
 /// The operations Capillary marks deprecated (README, "Deprecations"); still served in full.
@@ -50,6 +52,9 @@ const ENDPOINT_CODES: &[(&str, &[ErrorCode])] = &[
     ("/webhooks/*", behavioural_events::codes::INGESTION_CODES),
     ("/v3/targetGroups/*/targets/*/enroll", target_enrolment::codes::CODES),
     ("/v3/targetGroups/*/targets/*/unEnroll", target_enrolment::codes::CODES),
+    ("/v1.1/points/isredeemable", points::codes::CODES),
+    ("/v1.1/points/validationcode", points::codes::CODES),
+    ("/v1.1/points/redeem", points::codes::CODES),
     ("/v2/customers", write::codes::CODES),
     ("/v2/customers/lookup", write::codes::CODES),
     ("/v2/customers/*", write::codes::CODES),

@@ -16,5 +16,6 @@ pub mod journal;
 pub mod ledger;
 pub mod meta;
 pub mod orgs;
+pub mod redemptions;
 pub mod targets;
 pub mod tenants;

@@ -24,6 +24,7 @@ mod fixtures;
 mod journal;
 mod openapi;
 mod outages;
+mod points;
 mod postman;
 mod replicas;
 mod samples;
