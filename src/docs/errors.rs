@@ -68,7 +68,7 @@ pub fn add_schemas(components: &mut Components) {
                     "type": "object", "additionalProperties": false, "required": ["status"],
                     "properties": {"status": {
                         "type": "object", "additionalProperties": false, "required": ["success", "code", "message"],
-                        "properties": {"success": {"const": "false"}, "code": {"type": "integer"}, "message": {"type": "string"}}
+                        "properties": {"success": {"type": "string", "enum": ["false"]}, "code": {"type": "integer"}, "message": {"type": "string"}}
                     }}
                 }}
             }),

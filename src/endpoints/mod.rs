@@ -55,6 +55,8 @@ const ENDPOINT_CODES: &[(&str, &[ErrorCode])] = &[
     ("/v1.1/points/isredeemable", points::codes::CODES),
     ("/v1.1/points/validationcode", points::codes::CODES),
     ("/v1.1/points/redeem", points::codes::CODES),
+    ("/v1.1/request/add", points::codes::CODES),
+    ("/v1.1/request/approve", points::codes::CODES),
     ("/v2/customers", write::codes::CODES),
     ("/v2/customers/lookup", write::codes::CODES),
     ("/v2/customers/*", write::codes::CODES),

@@ -11,6 +11,7 @@ pub mod customers;
 pub mod enrolments;
 pub mod events;
 pub mod faults;
+pub mod goodwill;
 pub mod identifiers;
 pub mod journal;
 pub mod ledger;

@@ -101,14 +101,7 @@ async fn an_ingested_event_is_a_generic_event_on_every_ledger_read_with_its_poin
         .await;
     assert_eq!(v21.status, StatusCode::OK, "{}", v21.text());
     assert_eq!(v21.json()["events"][0]["eventLogId"], event_id);
-    let das = app
-        .get(&format!("/das/getLedgerEntriesWithEventId?ledger_entry_types=CREDIT&entity_id={ROHAN}&start_date=2024-06-20&end_date=2024-06-20&is_filter_not_based_on_date=0&till_ids=-1&is_till_not_present=1"))
-        .demo()
-        .send()
-        .await;
-    assert_eq!(das.status, StatusCode::OK, "{}", das.text());
-    let rows = das.json();
-    let rows = rows.as_array().unwrap();
+    let rows = crate::points::das_entries(&app, "CREDIT", ROHAN, "2024-06-20").await;
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0]["eventTime"], json!(1718861400000_i64), "eventDateTime in the org's zone: 11:00 +05:30");
     assert_eq!(rows[0]["eventLogId"], event_id);

@@ -23,7 +23,7 @@ async fn earn_30_points(app: &TestApp) {
 async fn ledger_rows(pool: &PgPool) -> String {
     sqlx::query_scalar(
         "SELECT concat((SELECT count(*) FROM event_logs), '|', (SELECT count(*) FROM points_ledger_entries), '|',
-                       (SELECT count(*) FROM points_redemptions), '|', (SELECT count(*) FROM points_validation_codes))",
+                       (SELECT count(*) FROM points_redemptions), '|', (SELECT count(*) FROM points_validation_codes), '|', (SELECT json_agg(g ORDER BY request_id)::text FROM goodwill_requests g))",
     )
     .fetch_one(pool)
     .await
@@ -123,14 +123,8 @@ async fn points_are_checked_redeemed_and_on_the_ledger() {
     let event_id = effect["points_redemption_summary_id"].as_str().unwrap().to_owned();
 
     // The DEBIT on the DAS ledger, and the redemption in the explode.
-    let das = app
-        .get(&format!("/das/getLedgerEntriesWithEventId?ledger_entry_types=DEBIT&entity_id={ROHAN}&start_date=2024-06-20&end_date=2024-06-20&is_filter_not_based_on_date=0&till_ids=-1&is_till_not_present=1"))
-        .demo()
-        .send()
-        .await
-        .json();
-    let debits = das.as_array().unwrap();
-    assert_eq!(debits.len(), 1, "{das}");
+    let debits = das_entries(&app, "DEBIT", ROHAN, "2024-06-20").await;
+    assert_eq!(debits.len(), 1, "{debits:?}");
     assert_eq!((debits[0]["eventName"].clone(), debits[0]["points"].clone()), (json!("PointsRedemption"), json!(20)));
     assert_eq!(debits[0]["eventLogId"].to_string(), event_id);
     let explode = app
@@ -250,4 +244,115 @@ async fn bad_requests_get_the_documented_codes_and_change_nothing() {
         );
     }
     assert_eq!(ledger_rows(&app.pool).await, before);
+}
+
+/// The customer's DAS ledger entries of `types` (`CREDIT`, `DEBIT`) on one day.
+pub(crate) async fn das_entries(app: &TestApp, types: &str, customer: i64, day: &str) -> Vec<Value> {
+    let das = app
+        .get(&format!(
+            "/das/getLedgerEntriesWithEventId?ledger_entry_types={types}&entity_id={customer}&start_date={day}&end_date={day}&is_filter_not_based_on_date=0&till_ids=-1&is_till_not_present=1"
+        ))
+        .demo()
+        .send()
+        .await;
+    assert_eq!(das.status, StatusCode::OK, "{}", das.text());
+    das.json().as_array().unwrap().clone()
+}
+
+/// Rohan's CREDIT rows on the DAS ledger at the demo clock.
+async fn credits(app: &TestApp) -> Vec<Value> {
+    das_entries(app, "CREDIT", ROHAN, "2024-06-20").await
+}
+
+#[tokio::test]
+async fn goodwill_points_are_allocated_only_when_the_request_is_approved() {
+    let app = TestApp::new().await;
+    // The page's sample, for Rohan.
+    let request = json!({"root": {"request": [{
+        "customer": {"id": ROHAN.to_string(), "mobile": "", "email": "", "external_id": ""},
+        "comments": "API Service request - Awarding 200 points.", "reason": "Issue Goodwill points",
+        "type": "GOODWILL", "base_type": "POINTS", "points": "200"
+    }]}});
+    let response = app.post("/v1.1/request/add?format=json").demo().json(&request).send().await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    let body = response.json();
+    assert_eq!(body["response"]["status"], json!({"success": true, "code": 200, "message": "Success"}));
+    let filed = &body["response"]["requests"]["request"][0];
+    assert_eq!(
+        keys_of(filed),
+        [
+            "reference_id",
+            "id",
+            "status",
+            "requested_on",
+            "type",
+            "base_type",
+            "customer",
+            "old_value",
+            "new_value",
+            "old_type",
+            "new_type",
+            "misc_info",
+            "transaction_id",
+            "reason",
+            "comments",
+            "item_status"
+        ]
+    );
+    assert_eq!((filed["status"].clone(), filed["requested_on"].clone()), (json!("PENDING"), json!("2024-06-20 12:30:00")));
+    assert_eq!(filed["customer"]["id"], ROHAN);
+    assert_eq!(filed["item_status"], json!({"success": true, "code": 9100, "message": "Goodwill request added successfully"}));
+    assert!(credits(&app).await.is_empty(), "nothing is awarded before approval");
+    let id = filed["id"].as_str().unwrap().to_owned();
+
+    let mut changes = DataChanges::listen(&app.pool).await;
+    let approval = json!({"root": {"request": [{"type": "GOODWILL", "base_type": "POINTS", "id": id, "updated_comments": "Seems to a valid request. hence approving"}]}});
+    let response = app.post("/v1.1/request/approve").demo().json(&approval).send().await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    assert_eq!(changes.count().await, 1);
+    let goodwill = response.json()["response"]["requests"]["goodwill"].clone();
+    assert_eq!(keys_of(&goodwill), ["type", "reason", "comments", "updated_comments", "status", "customer", "added_on", "last_action_on"]);
+    assert_eq!((goodwill["status"].clone(), goodwill["reason"].clone()), (json!("APPROVED"), json!("Issue Goodwill points")));
+    assert_eq!(goodwill["last_action_on"], "2024-06-20T12:30:00+05:30");
+
+    let credits = credits(&app).await;
+    assert_eq!(credits.len(), 1, "{credits:?}");
+    assert_eq!(
+        (credits[0]["eventName"].clone(), credits[0]["points"].clone(), credits[0]["requestId"].clone()),
+        (json!("AllocateGoodwillPoints"), json!(200), json!(id))
+    );
+    let explode = app
+        .get(&format!(
+            "/v2/pointsLedger/getLedgerExplodeInfo?identifierName=id&identifierValue={ROHAN}&source=INSTORE&eventIds={}",
+            credits[0]["eventLogId"]
+        ))
+        .demo()
+        .send()
+        .await
+        .json();
+    assert_eq!(explode["events"][0]["eventName"], "AllocateGoodwillPoints", "{explode}");
+    assert_eq!(explode["events"][0]["pointsEarned"]["regular"][0]["value"], json!(200), "{explode}");
+    // Now redeemable.
+    assert_eq!(app.get(&is_redeemable("200")).demo().send().await.status, StatusCode::OK);
+
+    let before = ledger_rows(&app.pool).await;
+    let again = app.post("/v1.1/request/approve").demo().json(&approval).send().await;
+    assert!(assert_item_failed(&again, "/response/requests/goodwill", 9012).contains("APPROVED"));
+    let unknown = json!({"root": {"request": [{"type": "GOODWILL", "base_type": "POINTS", "id": "999999"}]}});
+    assert_item_failed(&app.post("/v1.1/request/approve").demo().json(&unknown).send().await, "/response/requests/goodwill", 9011);
+    let mut coupon = request.clone();
+    coupon["root"]["request"][0]["base_type"] = json!("COUPON");
+    assert_item_failed(&app.post("/v1.1/request/add").demo().json(&coupon).send().await, "/response/requests/request", 9008);
+    let mut change = request.clone();
+    change["root"]["request"][0]["type"] = json!("CHANGE_IDENTIFIER");
+    assert_item_failed(&app.post("/v1.1/request/add").demo().json(&change).send().await, "/response/requests/request", 9006);
+    let mut nobody = request.clone();
+    nobody["root"]["request"][0]["customer"]["id"] = json!("999999");
+    assert_item_failed(&app.post("/v1.1/request/add").demo().json(&nobody).send().await, "/response/requests/request", 816);
+    assert_eq!(ledger_rows(&app.pool).await, before);
+
+    // client_auto_approve=true: approved and allocated at once.
+    let response = app.post("/v1.1/request/add?client_auto_approve=true").demo().json(&request).send().await;
+    assert_eq!(response.json()["response"]["requests"]["request"][0]["status"], "APPROVED");
+    assert_eq!(self::credits(&app).await.len(), 2);
 }

@@ -48,6 +48,7 @@ async fn the_default_bundle_leaves_every_sequence_past_its_ids() {
             "customers",
             "earning_rules",
             "event_logs",
+            "goodwill_requests",
             "points_awards",
             "points_ledger_entries",
             "target_rewards",

@@ -24,6 +24,13 @@ pub const ABOVE_MAXIMUM: ItemCode = ItemCode(819, "Points exceed the maximum all
 pub const BELOW_MINIMUM: ItemCode = ItemCode(821, "Points are below the minimum allowed for redemption");
 pub const MISSED_CALL_DISABLED: ItemCode = ItemCode(823, "Missed call redemption is disabled");
 pub const TOO_MANY_DECIMALS: ItemCode = ItemCode(878, "Points can have at most 3 decimal places");
+/// Goodwill requests: filed (the sample's code), and the emulator's choices where the pages give
+/// none: 9006 / 9008 as `POST /v2/requests` words them, 9011 and 9012 for approvals.
+pub const GOODWILL_ADDED: ItemCode = ItemCode(9100, "Goodwill request added successfully");
+pub const INVALID_REQUEST_TYPE: ItemCode = ItemCode(9006, "Request type invalid");
+pub const INVALID_BASE_TYPE: ItemCode = ItemCode(9008, "Request base type invalid");
+pub const REQUEST_NOT_FOUND: ItemCode = ItemCode(9011, "Request not found");
+pub const REQUEST_NOT_PENDING: ItemCode = ItemCode(9012, "Request is not pending");
 pub const INVALID_PROGRAM: ItemCode = ItemCode(1101, "invalid programId passed");
 
 /// Request-level: a body or parameter the endpoint cannot read (the message names it).

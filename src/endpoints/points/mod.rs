@@ -5,6 +5,7 @@
 //! PointsRedemption event with its DEBIT, which every ledger read shows.
 
 pub mod codes;
+mod goodwill;
 
 use axum::{
     Json,
@@ -36,7 +37,12 @@ use crate::{
 };
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(is_redeemable)).routes(routes!(validation_code)).routes(routes!(redeem))
+    OpenApiRouter::new()
+        .routes(routes!(is_redeemable))
+        .routes(routes!(validation_code))
+        .routes(routes!(redeem))
+        .routes(routes!(goodwill::add_request))
+        .routes(routes!(goodwill::approve_request))
 }
 
 /// How a v1.1 item names its customer: `mobile`, `email`, `external_id` or `id`.
