@@ -11,6 +11,7 @@ use super::{
     body::{self, Fields},
     codes, identifier_kind, known_source,
     side_effects::{self, RawContext},
+    source_invalid,
 };
 use crate::{
     engine::{
@@ -235,10 +236,6 @@ pub async fn add_customer(writer: Writer, params: Params, body: Bytes) -> ApiRes
         answer["rawSideEffects"] = Value::Array(raw);
     }
     Ok(Json(answer))
-}
-
-fn source_invalid(field: &str, source: &str) -> ApiError {
-    ApiError::detailed(codes::SOURCE_INVALID, format!(": '{field}' {source}; one of {}", super::SOURCES.join(", "))).at(field)
 }
 
 /// The body's profiles and every identifier and channel they register.

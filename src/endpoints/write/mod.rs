@@ -159,3 +159,8 @@ pub const SOURCES: &[&str] = &[
 pub fn known_source(source: &str) -> Option<&'static str> {
     SOURCES.iter().copied().find(|known| known.eq_ignore_ascii_case(source))
 }
+
+/// 3217 for a source that is none of [`SOURCES`], naming the field.
+pub fn source_invalid(field: &str, source: &str) -> ApiError {
+    ApiError::detailed(codes::SOURCE_INVALID, format!(": '{field}' {source}; one of {}", SOURCES.join(", "))).at(field)
+}

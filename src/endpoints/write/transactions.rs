@@ -18,6 +18,7 @@ use super::{
     body::{self, Fields},
     codes, find_customer, known_source,
     side_effects::{self, RawContext},
+    source_invalid,
 };
 use crate::{
     engine::{
@@ -255,10 +256,6 @@ pub async fn add_transaction(writer: Writer, params: Params, body: Bytes) -> Api
     answer["loyaltyDetails"] = json!([]);
     answer["customerInfo"] = json!({"firstName": outcome.first_name, "lastName": outcome.last_name});
     Ok(Json(answer))
-}
-
-fn source_invalid(field: &str, source: &str) -> ApiError {
-    ApiError::detailed(codes::SOURCE_INVALID, format!(": '{field}' {source}; one of {}", super::SOURCES.join(", "))).at(field)
 }
 
 /// Adds or returns each transaction of the array on its own (one database transaction each): an
