@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 pub mod admin;
 pub mod docs;
 pub mod endpoints;
+pub mod engine;
 pub mod http;
 pub mod model;
 pub mod platform;

@@ -13,6 +13,8 @@ fn envelope_name(family: Family) -> &'static str {
         Family::V2 => "V2Errors",
         Family::V3 => "V3Errors",
         Family::OAuth => "OAuthErrors",
+        Family::V1_1 => "V1_1Error",
+        Family::Webhook => "WebhookError",
         Family::Plain => "PlainError",
     }
 }
@@ -58,6 +60,31 @@ pub fn add_schemas(components: &mut Components) {
             }),
         ),
         (
+            Family::V1_1,
+            json!({
+                "description": "v1.1 request-level errors",
+                "type": "object", "additionalProperties": false, "required": ["response"],
+                "properties": {"response": {
+                    "type": "object", "additionalProperties": false, "required": ["status"],
+                    "properties": {"status": {
+                        "type": "object", "additionalProperties": false, "required": ["success", "code", "message"],
+                        "properties": {"success": {"type": "string", "enum": ["false"]}, "code": {"type": "integer"}, "message": {"type": "string"}}
+                    }}
+                }}
+            }),
+        ),
+        (
+            Family::Webhook,
+            json!({
+                "description": "behavioural-event webhook errors, in the shape of its acknowledgement",
+                "type": "object", "additionalProperties": false, "required": ["status"],
+                "properties": {"status": {
+                    "type": "object", "additionalProperties": false, "required": ["code", "message"],
+                    "properties": {"code": {"type": "integer"}, "message": {"type": "string"}}
+                }}
+            }),
+        ),
+        (
             Family::Plain,
             json!({
                 "description": "DAS, control-plane and unknown-path errors: Spring-style; `parameter` names the request parameter at fault",
@@ -88,6 +115,10 @@ pub fn add_responses(operation: &mut Operation, family: Family, codes: &[ErrorCo
         let code_schema = json!({"type": "integer", "enum": numbers});
         let restriction = match family {
             Family::Plain => json!({"type": "object", "properties": {"code": code_schema}}),
+            Family::V1_1 => {
+                json!({"type": "object", "properties": {"response": {"type": "object", "properties": {"status": {"type": "object", "properties": {"code": code_schema}}}}}})
+            }
+            Family::Webhook => json!({"type": "object", "properties": {"status": {"type": "object", "properties": {"code": code_schema}}}}),
             _ => {
                 json!({"type": "object", "properties": {"errors": {"type": "array", "items": {"type": "object", "properties": {"code": code_schema}}}}})
             }

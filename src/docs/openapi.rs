@@ -34,6 +34,7 @@ use crate::{
     tags(
         (name = "v3", description = "Capillary v3: `{data, errors, warnings}` envelopes"),
         (name = "v2", description = "Capillary v2 and v2.1 (connected orgs): `{errors:[{status,code,message}], warnings}` envelopes"),
+        (name = "v2 writes", description = "Capillary v2 writes computed by the loyalty engine: customers, transactions, balances; `{createdId, warnings, sideEffects}` answers"),
         (name = "DAS", description = "Capillary's private DAS APIs: bare arrays; errors are Spring-style objects naming the parameter"),
         (name = "OAuth", description = "Tokens for `X-CAP-API-OAUTH-TOKEN`"),
         (name = "control plane", description = "The emulator's own: health, readiness, which org a credential decides"),

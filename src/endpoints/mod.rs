@@ -14,14 +14,26 @@ use crate::{
     platform::state::AppState,
 };
 
+pub mod behavioural_events;
 pub mod das;
 pub mod explode;
 pub mod oauth;
+pub mod points;
+pub mod target_enrolment;
 pub mod target_groups;
+pub mod write;
 
 /// Every Capillary route of the service.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().merge(oauth::routes()).merge(das::routes()).merge(target_groups::routes()).merge(explode::routes())
+    OpenApiRouter::new()
+        .merge(oauth::routes())
+        .merge(das::routes())
+        .merge(target_groups::routes())
+        .merge(target_enrolment::routes())
+        .merge(behavioural_events::routes())
+        .merge(explode::routes())
+        .merge(write::routes())
+        .merge(points::routes())
 }
 
 /// The operations Capillary marks deprecated (README, "Deprecations"); still served in full.
@@ -35,6 +47,23 @@ const ENDPOINT_CODES: &[(&str, &[ErrorCode])] = &[
     ("/v2.1/pointsLedger/getLedgerExplodeInfo", explode::codes::CODES),
     ("/v3/users/*/targetGroups", target_groups::codes::CODES),
     ("/v3/oauth/token/generate", oauth::CODES),
+    ("/v2/events", behavioural_events::codes::DEFINITION_CODES),
+    ("/v2/events/webhook", behavioural_events::codes::WEBHOOK_CODES),
+    ("/webhooks/*", behavioural_events::codes::INGESTION_CODES),
+    ("/v3/targetGroups/*/targets/*/enroll", target_enrolment::codes::CODES),
+    ("/v3/targetGroups/*/targets/*/unEnroll", target_enrolment::codes::CODES),
+    ("/v1.1/points/isredeemable", points::codes::CODES),
+    ("/v1.1/points/validationcode", points::codes::CODES),
+    ("/v1.1/points/redeem", points::codes::CODES),
+    ("/v1.1/request/add", points::codes::CODES),
+    ("/v1.1/request/approve", points::codes::CODES),
+    ("/v2/customers", write::codes::CODES),
+    ("/v2/customers/lookup", write::codes::CODES),
+    ("/v2/customers/*", write::codes::CODES),
+    ("/v2/customers/*/points/balance", write::codes::CODES),
+    ("/v2/customers/lookup/points/balance", write::codes::CODES),
+    ("/v2/transactions", write::codes::CODES),
+    ("/v2/transactions/bulk", write::codes::CODES),
 ];
 
 /// The codes the endpoint at `path` answers with; `None` where no endpoint is. `path` may hold

@@ -121,3 +121,12 @@ async fn expired_token_error(db: &mut PgConnection, claims: &Claims) -> ApiError
     let zone = store::orgs::find_org(db, claims.org_id).await.ok().flatten().map_or(Tz::UTC, |org| org.time_zone);
     ApiError::new(TOKEN_EXPIRED, format!("Token expired at {}", time::with_offset(claims.expires_at(), zone)))
 }
+
+/// The till code a Basic credential signs in with (`None` for a token or no credential): the till
+/// a write is attributed to.
+pub fn basic_till_code(headers: &HeaderMap) -> Option<String> {
+    match Credential::from_headers(headers) {
+        Ok(Some(Credential::Basic { till_code, .. })) => Some(till_code),
+        _ => None,
+    }
+}

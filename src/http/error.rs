@@ -32,6 +32,12 @@ pub enum Family {
     /// `/v3/oauth/...`: `{"data":null,"errors":[{"code","message"}]}`, without `warnings` in
     /// errors (320001 as the authorization document prints it) as in its success body.
     OAuth,
+    /// `/v1.1/...`: `{"response":{"status":{"success":"false","code","message"}}}`, the
+    /// request-level status of Capillary's v1.1 APIs (item-level failures are answers of their own).
+    V1_1,
+    /// `/webhooks/...` (behavioural-event ingestion): `{"status":{"code","message"}}`, the shape of
+    /// its acknowledgement.
+    Webhook,
     /// `/das/...`, `/__admin/...` and anything else: a Spring-style error object.
     Plain,
 }
@@ -40,6 +46,10 @@ impl Family {
     pub fn of_path(path: &str) -> Family {
         if path.starts_with("/v2/") || path.starts_with("/v2.1/") || path == "/v2" || path == "/v2.1" {
             Family::V2
+        } else if path.starts_with("/v1.1/") || path == "/v1.1" {
+            Family::V1_1
+        } else if path.starts_with("/webhooks/") {
+            Family::Webhook
         } else if path.starts_with("/v3/oauth/") {
             Family::OAuth
         } else if path.starts_with("/v3/") || path == "/v3" {
@@ -198,6 +208,12 @@ impl ApiError {
             Family::OAuth => json!({
                 "data": null,
                 "errors": [{"code": code.number, "message": self.message}],
+            }),
+            Family::V1_1 => json!({
+                "response": {"status": {"success": "false", "code": code.number, "message": self.message}},
+            }),
+            Family::Webhook => json!({
+                "status": {"code": code.number, "message": self.message},
             }),
             Family::Plain => {
                 let mut body = json!({

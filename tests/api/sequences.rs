@@ -44,10 +44,14 @@ async fn the_default_bundle_leaves_every_sequence_past_its_ids() {
         tables,
         [
             "bill_line_items",
+            "customer_point_summaries",
             "customers",
+            "earning_rules",
             "event_logs",
+            "goodwill_requests",
             "points_awards",
             "points_ledger_entries",
+            "target_rewards",
             "user_groups",
             "user_streaks",
             "user_targets"
