@@ -22,6 +22,7 @@ mod explode;
 mod faults;
 mod fixtures;
 mod journal;
+mod manual_allocation;
 mod openapi;
 mod outages;
 mod points;

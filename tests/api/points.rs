@@ -356,3 +356,27 @@ async fn goodwill_points_are_allocated_only_when_the_request_is_approved() {
     assert_eq!(response.json()["response"]["requests"]["request"][0]["status"], "APPROVED");
     assert_eq!(self::credits(&app).await.len(), 2);
 }
+
+#[tokio::test]
+async fn concurrent_redemptions_for_one_customer_never_spend_more_than_the_balance() {
+    let app = TestApp::new().await;
+    earn_30_points(&app).await;
+    let redeem = |reference: &str| {
+        app.post("/v1.1/points/redeem")
+            .demo()
+            .json(&json!({"root": {"redeem": [{"points_redeemed": 20, "customer": {"mobile": ROHAN_MOBILE}, "external_reference_number": reference}]}}))
+            .send()
+    };
+    let (a, b, c, d) = tokio::join!(redeem("r1"), redeem("r2"), redeem("r3"), redeem("r4"));
+    let answers = [a, b, c, d];
+    let statuses: Vec<StatusCode> = answers.iter().map(|answer| answer.status).collect();
+    assert_eq!(statuses.iter().filter(|status| **status == StatusCode::OK).count(), 1, "one of four fits in 30 points: {statuses:?}");
+    for answer in answers.iter().filter(|answer| answer.status != StatusCode::OK) {
+        assert_item_failed(answer, "/response/responses/points", 818);
+    }
+    let debits = das_entries(&app, "DEBIT", ROHAN, "2024-06-20").await;
+    assert_eq!(debits.len(), 1, "{debits:?}");
+    let check = app.get(&is_redeemable("10")).demo().send().await;
+    assert_eq!(check.status, StatusCode::OK, "10 points left: {}", check.text());
+    assert_item_failed(&app.get(&is_redeemable("11")).demo().send().await, "/response/points/redeemable", 818);
+}

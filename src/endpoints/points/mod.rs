@@ -112,7 +112,7 @@ fn failed(path: &[&str], mut item: Value, failure: &ItemFailure) -> Response {
 }
 
 /// A number as v1.1 prints amounts: whole numbers without a point.
-fn number(amount: Decimal) -> Value {
+pub(crate) fn number(amount: Decimal) -> Value {
     let amount = amount.normalize();
     match i64::try_from(amount) {
         Ok(whole) if amount.fract().is_zero() => json!(whole),
