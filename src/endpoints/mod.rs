@@ -59,6 +59,7 @@ const ENDPOINT_CODES: &[(&str, &[ErrorCode])] = &[
     ("/v1.1/points/redeem", points::codes::CODES),
     ("/v1.1/request/add", points::codes::CODES),
     ("/v1.1/request/approve", points::codes::CODES),
+    ("/v2/points/reverse", points::codes::REVERSE_CODES),
     ("/v2/customers/bulk/manualCurrencyAllocate", manual_allocation::CODES),
     ("/v2/customers", write::codes::CODES),
     ("/v2/customers/lookup", write::codes::CODES),

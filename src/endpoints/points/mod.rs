@@ -6,6 +6,7 @@
 
 pub mod codes;
 mod goodwill;
+mod reverse;
 
 use axum::{
     Json,
@@ -43,6 +44,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(redeem))
         .routes(routes!(goodwill::add_request))
         .routes(routes!(goodwill::approve_request))
+        .routes(routes!(reverse::reverse))
 }
 
 /// How a v1.1 item names its customer: `mobile`, `email`, `external_id` or `id`.
