@@ -426,4 +426,23 @@ mod tests {
         assert_eq!(balance.credited, Amount::from(150));
         assert_eq!(balance.debited, Amount::from(30));
     }
+
+    #[test]
+    fn a_watched_debit_reports_what_it_took_earliest_expiry_first() {
+        let mut movements = [
+            movement("CREDIT", "100", "2025-01-01T00:00:00Z", Some("2025-06-01T00:00:00Z")),
+            movement("CREDIT", "50", "2025-02-01T00:00:00Z", Some("2026-02-01T00:00:00Z")),
+            movement("DEBIT", "130", "2025-03-01T00:00:00Z", None),
+            movement("DEBIT", "10", "2025-03-02T00:00:00Z", None),
+        ];
+        movements[2].points_ledger_id = 7;
+        let (_, taken) = fold_balance(&movements, at("2025-07-01T00:00:00Z"), Some(7));
+        assert_eq!(
+            taken,
+            [
+                Taken { expires_on: Some(at("2025-06-01T00:00:00Z")), points: Amount::from(100) },
+                Taken { expires_on: Some(at("2026-02-01T00:00:00Z")), points: Amount::from(30) },
+            ]
+        );
+    }
 }
