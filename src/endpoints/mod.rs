@@ -17,6 +17,7 @@ use crate::{
 pub mod behavioural_events;
 pub mod das;
 pub mod explode;
+pub mod manual_allocation;
 pub mod oauth;
 pub mod points;
 pub mod target_enrolment;
@@ -34,6 +35,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(explode::routes())
         .merge(write::routes())
         .merge(points::routes())
+        .merge(manual_allocation::routes())
 }
 
 /// The operations Capillary marks deprecated (README, "Deprecations"); still served in full.
@@ -57,6 +59,8 @@ const ENDPOINT_CODES: &[(&str, &[ErrorCode])] = &[
     ("/v1.1/points/redeem", points::codes::CODES),
     ("/v1.1/request/add", points::codes::CODES),
     ("/v1.1/request/approve", points::codes::CODES),
+    ("/v2/points/reverse", points::codes::REVERSE_CODES),
+    ("/v2/customers/bulk/manualCurrencyAllocate", manual_allocation::CODES),
     ("/v2/customers", write::codes::CODES),
     ("/v2/customers/lookup", write::codes::CODES),
     ("/v2/customers/*", write::codes::CODES),

@@ -8,6 +8,8 @@ use sqlx::PgConnection;
 pub fn event_type_id(event_name: &str) -> i32 {
     match event_name {
         "PointsRedemption" => 3,
+        // No document gives it; the emulator's choice (docs/points-and-events.md).
+        "PointsRedemptionReversal" => 4,
         "AllocateGoodwillPoints" => 9,
         "PointsTransfer" => 12,
         "TransactionAdd" => 15,

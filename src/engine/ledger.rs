@@ -261,6 +261,7 @@ pub struct Balance {
 
 #[derive(Debug, FromRow)]
 struct Movement {
+    points_ledger_id: i64,
     ledger_entry_type: String,
     points: Amount,
     created_on: DateTime<Utc>,
@@ -280,8 +281,21 @@ pub async fn balance(
     alternate_currency_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Balance> {
-    let movements: Vec<Movement> = sqlx::query_as(
-        "SELECT l.ledger_entry_type, l.points, l.created_on, a.expires_on, a.conversion_date, a.award_type
+    let movements = movements(tx, org_id, customer_id, program_id, alternate_currency_id, now).await?;
+    Ok(fold_balance(&movements, now, None).0)
+}
+
+/// The customer's ledger entries in the program and currency up to `until`, in ledger order.
+async fn movements(
+    tx: &mut PgConnection,
+    org_id: i64,
+    customer_id: i64,
+    program_id: Option<i64>,
+    alternate_currency_id: Option<i64>,
+    until: DateTime<Utc>,
+) -> sqlx::Result<Vec<Movement>> {
+    sqlx::query_as(
+        "SELECT l.points_ledger_id, l.ledger_entry_type, l.points, l.created_on, a.expires_on, a.conversion_date, a.award_type
          FROM points_ledger_entries l
          LEFT JOIN points_awards a ON a.points_ledger_id = l.points_ledger_id
          WHERE l.org_id = $1 AND l.customer_id = $2 AND ($3::bigint IS NULL OR l.program_id = $3)
@@ -292,10 +306,35 @@ pub async fn balance(
     .bind(customer_id)
     .bind(program_id)
     .bind(alternate_currency_id)
-    .bind(now)
+    .bind(until)
     .fetch_all(&mut *tx)
-    .await?;
-    Ok(fold_balance(&movements, now))
+    .await
+}
+
+/// Points a debit took from one credit, and when that credit expires (`None`: never).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Taken {
+    pub expires_on: Option<DateTime<Utc>>,
+    pub points: Amount,
+}
+
+/// What the DEBIT entry `points_ledger_id` took from the customer's credits, in the order it took
+/// them (earliest expiry first), as [`balance`] replays the ledger. A reversal gives these back.
+/// Points the debit took beyond what the credits held (a bundle's history) never expire.
+pub async fn debit_sources(tx: &mut PgConnection, org_id: i64, points_ledger_id: i64) -> sqlx::Result<Vec<Taken>> {
+    let Some((customer_id, program_id, alternate_currency_id, created_on)) = sqlx::query_as::<_, (i64, i64, Option<i64>, DateTime<Utc>)>(
+        "SELECT customer_id, program_id, alternate_currency_id, created_on FROM points_ledger_entries
+         WHERE org_id = $1 AND points_ledger_id = $2 AND ledger_entry_type = 'DEBIT'",
+    )
+    .bind(org_id)
+    .bind(points_ledger_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(Vec::new());
+    };
+    let movements = movements(tx, org_id, customer_id, Some(program_id), alternate_currency_id, created_on).await?;
+    Ok(fold_balance(&movements, created_on, Some(points_ledger_id)).1)
 }
 
 /// Credited points still held.
@@ -306,7 +345,9 @@ struct Lot {
     left: Amount,
 }
 
-fn fold_balance(movements: &[Movement], now: DateTime<Utc>) -> Balance {
+/// The balance at `now`, and what the debit `watched` (a ledger id) took.
+fn fold_balance(movements: &[Movement], now: DateTime<Utc>, watched: Option<i64>) -> (Balance, Vec<Taken>) {
+    let mut taken_by_watched = Vec::new();
     let mut lots: Vec<Lot> = Vec::new();
     let mut balance = Balance::default();
     for movement in movements {
@@ -329,6 +370,12 @@ fn fold_balance(movements: &[Movement], now: DateTime<Utc>) -> Balance {
             let taken = owed.min(lot.left);
             lot.left -= taken;
             owed -= taken;
+            if watched == Some(movement.points_ledger_id) && !taken.is_zero() {
+                taken_by_watched.push(Taken { expires_on: lot.expires_on, points: taken });
+            }
+        }
+        if watched == Some(movement.points_ledger_id) && !owed.is_zero() {
+            taken_by_watched.push(Taken { expires_on: None, points: owed });
         }
         // A debit beyond what the credits held (a bundle's history) is taken from nothing.
     }
@@ -341,7 +388,7 @@ fn fold_balance(movements: &[Movement], now: DateTime<Utc>) -> Balance {
             balance.available += lot.left;
         }
     }
-    balance
+    (balance, taken_by_watched)
 }
 
 #[cfg(test)]
@@ -356,6 +403,7 @@ mod tests {
 
     fn movement(kind: &str, points: &str, created: &str, expires: Option<&str>) -> Movement {
         Movement {
+            points_ledger_id: 0,
             ledger_entry_type: kind.to_owned(),
             points: Amount::from_str(points).unwrap(),
             created_on: at(created),
@@ -372,10 +420,29 @@ mod tests {
             movement("CREDIT", "50", "2025-02-01T00:00:00Z", Some("2026-02-01T00:00:00Z")),
             movement("DEBIT", "30", "2025-03-01T00:00:00Z", None),
         ];
-        let balance = fold_balance(&movements, at("2025-07-01T00:00:00Z"));
+        let (balance, _) = fold_balance(&movements, at("2025-07-01T00:00:00Z"), None);
         assert_eq!(balance.available, Amount::from(50));
         assert_eq!(balance.expired, Amount::from(70));
         assert_eq!(balance.credited, Amount::from(150));
         assert_eq!(balance.debited, Amount::from(30));
+    }
+
+    #[test]
+    fn a_watched_debit_reports_what_it_took_earliest_expiry_first() {
+        let mut movements = [
+            movement("CREDIT", "100", "2025-01-01T00:00:00Z", Some("2025-06-01T00:00:00Z")),
+            movement("CREDIT", "50", "2025-02-01T00:00:00Z", Some("2026-02-01T00:00:00Z")),
+            movement("DEBIT", "130", "2025-03-01T00:00:00Z", None),
+            movement("DEBIT", "10", "2025-03-02T00:00:00Z", None),
+        ];
+        movements[2].points_ledger_id = 7;
+        let (_, taken) = fold_balance(&movements, at("2025-07-01T00:00:00Z"), Some(7));
+        assert_eq!(
+            taken,
+            [
+                Taken { expires_on: Some(at("2025-06-01T00:00:00Z")), points: Amount::from(100) },
+                Taken { expires_on: Some(at("2026-02-01T00:00:00Z")), points: Amount::from(30) },
+            ]
+        );
     }
 }

@@ -68,6 +68,7 @@ text_enum! {
         TargetCompleted => "TargetCompleted",
         PointsTransfer => "PointsTransfer",
         PointsRedemption => "PointsRedemption",
+        PointsRedemptionReversal => "PointsRedemptionReversal",
         CustomerPromotionImport => "CustomerPromotionImport",
         LineItemsPointsPromotionImport => "LineItemsPointsPromotionImport",
         BillPointsPromotionImport => "BillPointsPromotionImport",

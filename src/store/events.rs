@@ -197,11 +197,18 @@ pub struct RedemptionRow {
     pub group_redemption: bool,
 }
 
+/// The redemptions of PointsRedemption events, and of PointsRedemptionReversal events the
+/// redemption each reversed (keyed by the reversal's event).
 pub async fn redemptions(db: impl PgExecutor<'_>, org_ids: &[i64], event_log_ids: &[i64]) -> sqlx::Result<Vec<RedemptionRow>> {
     sqlx::query_as(
         "SELECT event_log_id, points_redeemed, redemption_purpose, transaction_number,
                 redemption_id, billing_time, external_reference_number, notes, group_redemption
-         FROM points_redemptions WHERE org_id = ANY($1) AND event_log_id = ANY($2)",
+         FROM points_redemptions WHERE org_id = ANY($1) AND event_log_id = ANY($2)
+         UNION ALL
+         SELECT v.event_log_id, r.points_redeemed, r.redemption_purpose, r.transaction_number,
+                r.redemption_id, r.billing_time, r.external_reference_number, r.notes, r.group_redemption
+         FROM points_redemption_reversals v JOIN points_redemptions r ON r.event_log_id = v.redemption_event_log_id
+         WHERE v.org_id = ANY($1) AND v.event_log_id = ANY($2)",
     )
     .bind(org_ids)
     .bind(event_log_ids)

@@ -3,6 +3,7 @@
 //! statements on one connection and a write runs all of its statements in one transaction.
 //! SQL shared by two endpoints lives here; what only one endpoint reads may live with it.
 
+pub mod allocations;
 pub mod behavioural;
 pub mod bundle;
 pub mod completions;

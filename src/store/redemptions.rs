@@ -133,3 +133,65 @@ pub async fn record(db: &mut sqlx::PgConnection, redemption: &Redemption<'_>) ->
         .await
         .map(drop)
 }
+
+/// A redemption as a reversal sees it: whose, how many points, the DEBIT that took them (with its
+/// program and category), and how many points earlier reversals gave back.
+#[derive(Debug, Clone, FromRow)]
+pub struct Reversible {
+    pub event_log_id: i64,
+    pub customer_id: i64,
+    pub redemption_id: String,
+    pub points_redeemed: Decimal,
+    pub debit_ledger_id: i64,
+    pub program_id: i64,
+    pub points_category_id: i64,
+    pub reversed: Decimal,
+}
+
+/// The org's redemption `redemption_id` names (its 6-character id, or its
+/// `points_redemption_summary_id`, the event id), with its DEBIT; `None`: no such redemption.
+pub async fn reversible(db: impl PgExecutor<'_>, org_id: i64, redemption_id: &str) -> sqlx::Result<Option<Reversible>> {
+    sqlx::query_as(
+        "SELECT r.event_log_id, e.customer_id, coalesce(r.redemption_id, r.event_log_id::text) AS redemption_id, r.points_redeemed,
+                l.points_ledger_id AS debit_ledger_id, l.program_id, l.points_category_id,
+                coalesce((SELECT sum(v.points_to_be_reversed) FROM points_redemption_reversals v
+                          WHERE v.redemption_event_log_id = r.event_log_id), 0) AS reversed
+         FROM points_redemptions r
+         JOIN event_logs e ON e.event_log_id = r.event_log_id
+         JOIN points_ledger_entries l ON l.event_log_id = r.event_log_id AND l.ledger_entry_type = 'DEBIT' AND l.alternate_currency_id IS NULL
+         WHERE r.org_id = $1 AND (r.redemption_id = $2 OR r.event_log_id::text = $2)
+         ORDER BY (r.redemption_id = $2) DESC, l.points_ledger_id LIMIT 1",
+    )
+    .bind(org_id)
+    .bind(redemption_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// A reversal's record: what it was asked to give back, what it credited, what had expired.
+#[derive(Debug, Clone, Copy)]
+pub struct Reversal {
+    pub event_log_id: i64,
+    pub org_id: i64,
+    pub redemption_event_log_id: i64,
+    pub points_to_be_reversed: Decimal,
+    pub points_available: Decimal,
+    pub points_expired: Decimal,
+}
+
+pub async fn record_reversal(db: impl PgExecutor<'_>, reversal: &Reversal) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO points_redemption_reversals (event_log_id, org_id, redemption_event_log_id, points_to_be_reversed,
+                                                  points_available, points_expired)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(reversal.event_log_id)
+    .bind(reversal.org_id)
+    .bind(reversal.redemption_event_log_id)
+    .bind(reversal.points_to_be_reversed)
+    .bind(reversal.points_available)
+    .bind(reversal.points_expired)
+    .execute(db)
+    .await
+    .map(drop)
+}

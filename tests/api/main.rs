@@ -24,6 +24,7 @@ mod fixtures;
 mod hostile;
 mod isolation;
 mod journal;
+mod manual_allocation;
 mod openapi;
 mod outages;
 mod points;

@@ -14,8 +14,12 @@ const ROHAN_MOBILE: &str = "919900387942";
 
 /// Three store check-ins: 30 points in the demo program.
 async fn earn_30_points(app: &TestApp) {
+    earn_30_points_by(app, ROHAN_MOBILE).await;
+}
+
+async fn earn_30_points_by(app: &TestApp, mobile: &str) {
     for _ in 0..3 {
-        let response = app.post(WEBHOOK).json(&json!({"event_name": "StoreCheckIn", "mobile": ROHAN_MOBILE})).send().await;
+        let response = app.post(WEBHOOK).json(&json!({"event_name": "StoreCheckIn", "mobile": mobile})).send().await;
         assert_eq!(response.status, StatusCode::OK, "{}", response.text());
     }
 }
@@ -355,4 +359,230 @@ async fn goodwill_points_are_allocated_only_when_the_request_is_approved() {
     let response = app.post("/v1.1/request/add?client_auto_approve=true").demo().json(&request).send().await;
     assert_eq!(response.json()["response"]["requests"]["request"][0]["status"], "APPROVED");
     assert_eq!(self::credits(&app).await.len(), 2);
+}
+
+#[tokio::test]
+async fn concurrent_redemptions_for_one_customer_never_spend_more_than_the_balance() {
+    let app = TestApp::new().await;
+    earn_30_points(&app).await;
+    let redeem = |reference: &str| {
+        app.post("/v1.1/points/redeem")
+            .demo()
+            .json(&json!({"root": {"redeem": [{"points_redeemed": 20, "customer": {"mobile": ROHAN_MOBILE}, "external_reference_number": reference}]}}))
+            .send()
+    };
+    let (a, b, c, d) = tokio::join!(redeem("r1"), redeem("r2"), redeem("r3"), redeem("r4"));
+    let answers = [a, b, c, d];
+    let statuses: Vec<StatusCode> = answers.iter().map(|answer| answer.status).collect();
+    assert_eq!(statuses.iter().filter(|status| **status == StatusCode::OK).count(), 1, "one of four fits in 30 points: {statuses:?}");
+    for answer in answers.iter().filter(|answer| answer.status != StatusCode::OK) {
+        assert_item_failed(answer, "/response/responses/points", 818);
+    }
+    let debits = das_entries(&app, "DEBIT", ROHAN, "2024-06-20").await;
+    assert_eq!(debits.len(), 1, "{debits:?}");
+    let check = app.get(&is_redeemable("10")).demo().send().await;
+    assert_eq!(check.status, StatusCode::OK, "10 points left: {}", check.text());
+    assert_item_failed(&app.get(&is_redeemable("11")).demo().send().await, "/response/points/redeemable", 818);
+}
+
+/// Redeems `points` of Rohan's (demo program); returns the redemption id.
+async fn redeem(app: &TestApp, points: i64) -> String {
+    redeem_by(app, ROHAN_MOBILE, points).await
+}
+
+async fn redeem_by(app: &TestApp, mobile: &str, points: i64) -> String {
+    let body = json!({"root": {"redeem": [{"points_redeemed": points, "customer": {"mobile": mobile}}]}});
+    let response = app.post("/v1.1/points/redeem?program_id=2809").demo().json(&body).send().await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    response.json()["response"]["responses"]["points"]["redemption_id"].as_str().unwrap().to_owned()
+}
+
+async fn reverse(app: &TestApp, body: Value) -> TestResponse {
+    app.post("/v2/points/reverse").demo().json(&body).send().await
+}
+
+async fn main_points_of_rohan(app: &TestApp) -> Value {
+    main_points_of(app, ROHAN).await
+}
+
+async fn main_points_of(app: &TestApp, customer: i64) -> Value {
+    let response = app.get(&format!("/v2/customers/{customer}/points/balance")).demo().send().await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    response.json()["mainPoints"].clone()
+}
+
+/// The event as getLedgerExplodeInfo (v2 or v2.1) prints it.
+async fn exploded(app: &TestApp, version: &str, customer: i64, event_id: i64) -> Value {
+    let response = app
+        .get(&format!(
+            "/{version}/pointsLedger/getLedgerExplodeInfo?identifierName=id&identifierValue={customer}&source=INSTORE&eventIds={event_id}"
+        ))
+        .demo()
+        .send()
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    let body = response.json();
+    assert_eq!(body["events"].as_array().map(Vec::len), Some(1), "{body}");
+    body["events"][0].clone()
+}
+
+async fn reversal_rows(pool: &PgPool) -> String {
+    let reversals: String =
+        sqlx::query_scalar("SELECT concat(count(*), '|', coalesce(sum(points_to_be_reversed), 0)) FROM points_redemption_reversals")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    format!("{}|{reversals}", ledger_rows(pool).await)
+}
+
+#[tokio::test]
+async fn a_redemption_is_reversed_in_parts_and_every_read_follows() {
+    let app = TestApp::new().await;
+    earn_30_points(&app).await;
+    let redemption_id = redeem(&app, 20).await;
+    assert_eq!(main_points_of_rohan(&app).await, json!(10));
+
+    let mut changes = DataChanges::listen(&app.pool).await;
+    let identifier = json!({"type": "mobile", "value": ROHAN_MOBILE});
+    let response = reverse(&app, json!({"redemptionId": redemption_id, "pointsToBeReversed": 5, "identifier": identifier})).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    assert_eq!(changes.count().await, 1);
+    let body = response.json();
+    assert_eq!(
+        keys_of(&body),
+        [
+            "orgId",
+            "identifier",
+            "customerId",
+            "redemptionId",
+            "reversalId",
+            "pointsToBeReversed",
+            "pointsReversed",
+            "pointsReversedDetails",
+            "warnings",
+            "errors"
+        ]
+    );
+    let reversal_id = body["reversalId"].as_i64().unwrap();
+    assert_eq!(
+        body,
+        json!({
+            "orgId": 50406, "identifier": identifier, "customerId": ROHAN, "redemptionId": redemption_id, "reversalId": reversal_id,
+            "pointsToBeReversed": 5, "pointsReversed": 5, "pointsReversedDetails": {"available": 5, "expired": 0},
+            "warnings": [], "errors": []
+        })
+    );
+    assert_eq!(main_points_of_rohan(&app).await, json!(15));
+
+    // The CREDIT on the DAS ledger, and the reversal in the explode (v2 and v2.1) with the
+    // redemption it reverses and the points it gave back, expiring as the check-ins do.
+    let reversal_credits: Vec<Value> =
+        credits(&app).await.into_iter().filter(|entry| entry["eventName"] == "PointsRedemptionReversal").collect();
+    assert_eq!(reversal_credits.len(), 1, "{reversal_credits:?}");
+    assert_eq!((reversal_credits[0]["points"].clone(), reversal_credits[0]["eventLogId"].clone()), (json!(5), json!(reversal_id)));
+    for version in ["v2", "v2.1"] {
+        let event = exploded(&app, version, ROHAN, reversal_id).await;
+        assert_eq!(event["eventName"], "PointsRedemptionReversal", "{event}");
+        assert_eq!(event["eventReferenceId"], redemption_id.as_str(), "{event}");
+        assert_eq!(event["eventDetails"]["redemptionDetails"]["redemptionId"], redemption_id.as_str(), "{event}");
+        assert_eq!(event["eventDetails"]["redemptionDetails"]["pointsRedeemed"], "20.000", "{event}");
+        let regular = &event["pointsEarned"]["regular"];
+        assert_eq!(regular.as_array().map(Vec::len), Some(1), "{event}");
+        assert_eq!(regular[0]["value"], json!(5), "{event}");
+        assert_eq!(regular[0]["expiresOnISO"].as_str().map(|day| &day[..10]), Some("2025-06-20"), "{event}");
+    }
+
+    // The rest (no pointsToBeReversed: all that is left), by the customer's id this time.
+    let response = reverse(&app, json!({"redemptionId": redemption_id, "identifier": {"type": "id", "value": ROHAN.to_string()}})).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    let body = response.json();
+    assert_eq!(
+        (body["pointsToBeReversed"].clone(), body["pointsReversedDetails"].clone()),
+        (json!(15), json!({"available": 15, "expired": 0}))
+    );
+    assert_ne!(body["reversalId"], json!(reversal_id));
+    assert_eq!(main_points_of_rohan(&app).await, json!(30));
+    let mut reversed: Vec<i64> = credits(&app)
+        .await
+        .into_iter()
+        .filter(|entry| entry["eventName"] == "PointsRedemptionReversal")
+        .map(|entry| entry["points"].as_i64().unwrap())
+        .collect();
+    reversed.sort_unstable();
+    assert_eq!(reversed, [5, 15]);
+
+    // A third reversal is a duplicate: 902, nothing written.
+    let before = reversal_rows(&app.pool).await;
+    let again = reverse(&app, json!({"redemptionId": redemption_id, "identifier": identifier})).await;
+    assert!(assert_v2_error(&again, StatusCode::BAD_REQUEST, 902).contains(&redemption_id));
+    assert_eq!(reversal_rows(&app.pool).await, before);
+    assert_eq!(main_points_of_rohan(&app).await, json!(30));
+}
+
+#[tokio::test]
+async fn reversed_points_whose_credit_expired_are_reported_expired_and_not_given_back() {
+    let app = TestApp::new().await;
+    let set_clock = |at: &'static str| {
+        let app = &app;
+        async move {
+            let clock = app.request(axum::http::Method::PUT, "/__admin/clock").admin().json(&json!({"frozen_at": at})).send().await;
+            assert_eq!(clock.status, StatusCode::OK, "{}", clock.text());
+        }
+    };
+    // Meera (no points before): 30 points expiring 2025-06-20, then 30 expiring 2026-01-01; 40
+    // redeemed take the first 30 and 10 of the others.
+    const MEERA: i64 = 387970843;
+    const MEERA_MOBILE: &str = "919900387943";
+    earn_30_points_by(&app, MEERA_MOBILE).await;
+    set_clock("2025-01-01T12:00:00+05:30").await;
+    earn_30_points_by(&app, MEERA_MOBILE).await;
+    let redemption_id = redeem_by(&app, MEERA_MOBILE, 40).await;
+    assert_eq!(main_points_of(&app, MEERA).await, json!(20));
+    set_clock("2025-07-01T12:00:00+05:30").await;
+
+    let response = reverse(&app, json!({"redemptionId": redemption_id, "identifier": {"type": "mobile", "value": MEERA_MOBILE}})).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    let body = response.json();
+    assert_eq!(
+        (body["pointsToBeReversed"].clone(), body["pointsReversed"].clone(), body["pointsReversedDetails"].clone()),
+        (json!(40), json!(40), json!({"available": 10, "expired": 30}))
+    );
+    assert_eq!(main_points_of(&app, MEERA).await, json!(30));
+    let event = exploded(&app, "v2", MEERA, body["reversalId"].as_i64().unwrap()).await;
+    let regular = &event["pointsEarned"]["regular"];
+    assert_eq!((regular.as_array().map(Vec::len), regular[0]["value"].clone()), (Some(1), json!(10)), "{event}");
+    assert_eq!(regular[0]["expiresOnISO"].as_str().map(|day| &day[..10]), Some("2026-01-01"), "{event}");
+}
+
+#[tokio::test]
+async fn bad_reversals_get_the_documented_codes_and_change_nothing() {
+    let app = TestApp::new().await;
+    earn_30_points(&app).await;
+    let redemption_id = redeem(&app, 20).await;
+    let rohan = json!({"type": "mobile", "value": ROHAN_MOBILE});
+    let before = reversal_rows(&app.pool).await;
+    let cases = [
+        (json!({"redemptionId": redemption_id, "pointsToBeReversed": 25, "identifier": rohan}), 903, "'pointsToBeReversed' 25"),
+        (json!({"redemptionId": "zzzzzz", "identifier": rohan}), 901, "zzzzzz"),
+        (json!({"identifier": rohan}), 901, "redemptionId"),
+        (json!({"redemptionId": redemption_id, "pointsToBeReversed": 0, "identifier": rohan}), 901, "pointsToBeReversed"),
+        (json!({"redemptionId": redemption_id, "pointsToBeReversed": "five", "identifier": rohan}), 901, "pointsToBeReversed"),
+        (json!({"redemptionId": redemption_id, "pointsToBeReversed": 1.2345, "identifier": rohan}), 878, "pointsToBeReversed"),
+        // Meera's mobile: the redemption is not hers.
+        (json!({"redemptionId": redemption_id, "identifier": {"type": "mobile", "value": "919900387943"}}), 904, "919900387943"),
+        (json!({"redemptionId": redemption_id, "identifier": {"type": "mobile", "value": "910000000000"}}), 904, "910000000000"),
+        (json!({"redemptionId": redemption_id, "identifier": {"type": "passport", "value": "X"}}), 904, "identifier.type"),
+        (json!({"redemptionId": redemption_id, "identifier": {"type": "mobile"}}), 904, "identifier.value"),
+        (json!({"redemptionId": redemption_id}), 904, "identifier"),
+        (json!({"redemptionId": redemption_id, "identifier": rohan, "notes": "x"}), 400, "notes"),
+    ];
+    for (body, code, named) in cases {
+        let message = assert_v2_error(&reverse(&app, body.clone()).await, StatusCode::BAD_REQUEST, code);
+        assert!(message.contains(named), "{body}: names {named}: {message}");
+    }
+    let not_json = app.post("/v2/points/reverse").demo().body("application/json", "{").send().await;
+    assert_v2_error(&not_json, StatusCode::BAD_REQUEST, 400);
+    assert_v2_error(&app.post("/v2/points/reverse").json(&json!({})).send().await, StatusCode::UNAUTHORIZED, 401);
+    assert_eq!(reversal_rows(&app.pool).await, before);
+    assert_eq!(main_points_of_rohan(&app).await, json!(10));
 }

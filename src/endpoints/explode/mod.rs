@@ -264,7 +264,7 @@ async fn load_event_data(
             .map(|row| (row.event_log_id, row))
             .collect();
     }
-    if has(EventKind::PointsRedemption) {
+    if has(EventKind::PointsRedemption) || has(EventKind::PointsRedemptionReversal) {
         data.redemptions =
             store::events::redemptions(&mut *db, org_ids, event_ids).await?.into_iter().map(|row| (row.event_log_id, row)).collect();
         for row in store::events::redemption_programs(&mut *db, org_ids, event_ids).await? {

@@ -168,7 +168,8 @@ impl Rendering<'_> {
             comments: goodwill.then(|| detail("comments")).flatten(),
             assoc_id: goodwill.then(|| detail("assocId")).flatten(),
             request_id: if goodwill { row.request_id.as_deref().map(number_or_text) } else { None },
-            redemption_details: (kind == Some(EventKind::PointsRedemption))
+            // A reversal names the redemption it gave points back for.
+            redemption_details: matches!(kind, Some(EventKind::PointsRedemption | EventKind::PointsRedemptionReversal))
                 .then(|| self.data.redemptions.get(&row.event_log_id).map(|redemption| self.redemption(redemption)))
                 .flatten(),
         }

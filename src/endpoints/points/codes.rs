@@ -36,5 +36,32 @@ pub const INVALID_PROGRAM: ItemCode = ItemCode(1101, "invalid programId passed")
 /// Request-level: a body or parameter the endpoint cannot read (the message names it).
 pub const BAD_REQUEST: ErrorCode = codes::BAD_PARAMETER;
 
+/// `POST /v2/points/reverse` answers in the v2 envelope. The page lists 804, 817, 818, 827, 878,
+/// 885–888, 896, 898, 899, 901–904 without texts; the texts are the v1.1 index page's where it
+/// has one (901, 904, 878), else the emulator's (902: the page's "duplicate reversal", 903). The
+/// others are Capillary's configuration and temporary failures, which the emulator does not have.
+pub const REVERSE_INVALID_POINTS_OR_ID: ErrorCode = reverse_code(901, "Invalid points or redemption id");
+pub const REVERSE_DUPLICATE: ErrorCode = reverse_code(902, "Duplicate reversal, the redemption is already reversed");
+pub const REVERSE_TOO_MANY_POINTS: ErrorCode = reverse_code(903, "Unable to reverse points");
+pub const REVERSE_INVALID_CUSTOMER: ErrorCode = reverse_code(904, "Invalid customer details");
+pub const REVERSE_TOO_MANY_DECIMALS: ErrorCode = reverse_code(878, "Points can have at most 3 decimal places");
+
+const fn reverse_code(number: i64, message: &'static str) -> ErrorCode {
+    ErrorCode::new(number, axum::http::StatusCode::BAD_REQUEST, message)
+}
+
+pub const REVERSE_CODES: &[ErrorCode] = &[
+    REVERSE_INVALID_POINTS_OR_ID,
+    REVERSE_DUPLICATE,
+    REVERSE_TOO_MANY_POINTS,
+    REVERSE_INVALID_CUSTOMER,
+    REVERSE_TOO_MANY_DECIMALS,
+    crate::endpoints::write::codes::INVALID_INPUT,
+    codes::UNAUTHORIZED,
+    auth::TOKEN_EXPIRED,
+    codes::INTERNAL,
+    codes::UNAVAILABLE,
+];
+
 pub const CODES: &[ErrorCode] =
     &[BAD_REQUEST, codes::UNAUTHORIZED, auth::TOKEN_EXPIRED, codes::UNSUPPORTED_MEDIA_TYPE, codes::INTERNAL, codes::UNAVAILABLE];

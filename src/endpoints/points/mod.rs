@@ -6,6 +6,7 @@
 
 pub mod codes;
 mod goodwill;
+mod reverse;
 
 use axum::{
     Json,
@@ -43,6 +44,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(redeem))
         .routes(routes!(goodwill::add_request))
         .routes(routes!(goodwill::approve_request))
+        .routes(routes!(reverse::reverse))
 }
 
 /// How a v1.1 item names its customer: `mobile`, `email`, `external_id` or `id`.
@@ -112,7 +114,7 @@ fn failed(path: &[&str], mut item: Value, failure: &ItemFailure) -> Response {
 }
 
 /// A number as v1.1 prints amounts: whole numbers without a point.
-fn number(amount: Decimal) -> Value {
+pub(crate) fn number(amount: Decimal) -> Value {
     let amount = amount.normalize();
     match i64::try_from(amount) {
         Ok(whole) if amount.fract().is_zero() => json!(whole),
