@@ -38,12 +38,16 @@ pub fn assert_enveloped(response: &TestResponse) -> Value {
             Family::V2 => &["errors", "warnings"],
             Family::V3 => &["data", "errors", "warnings"],
             Family::OAuth => &["data", "errors"],
+            Family::V1_1 => &["response"],
+            Family::Webhook => &["status"],
             Family::Plain => &["timestamp", "status", "error", "code", "message", "path"],
         };
         assert_eq!(&keys[..expected.len().min(keys.len())], expected, "{} {status}: {body}", response.path);
         let message = match Family::of_path(path) {
             Family::Plain => &body["message"],
-            _ => &body["errors"][0]["message"],
+            Family::V1_1 => &body["response"]["status"]["message"],
+            Family::Webhook => &body["status"]["message"],
+            Family::V2 | Family::V3 | Family::OAuth => &body["errors"][0]["message"],
         };
         let message = message.as_str().unwrap_or_else(|| panic!("a message: {body}"));
         assert!(!message.is_empty() && message.chars().count() <= 1100, "{} {status}: a readable message: {body}", response.path);

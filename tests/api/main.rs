@@ -38,6 +38,6 @@ mod shutdown;
 mod target_groups;
 mod tenants;
 mod universe;
-mod wire;
 mod walkthrough;
+mod wire;
 mod writes;
