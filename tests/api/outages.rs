@@ -112,10 +112,7 @@ impl Drop for Proxy {
 
 #[tokio::test]
 async fn during_an_outage_requests_fail_fast_with_503_and_the_emulator_recovers_by_itself() {
-    use sqlx::{
-        ConnectOptions,
-        postgres::{PgConnectOptions, PgPoolOptions},
-    };
+    use sqlx::{ConnectOptions, postgres::PgConnectOptions};
     use std::{str::FromStr, time::Instant};
 
     let test_db = TestApp::new().await;
@@ -123,7 +120,7 @@ async fn during_an_outage_requests_fail_fast_with_503_and_the_emulator_recovers_
     let server = PgConnectOptions::from_str(&std::env::var("DATABASE_URL").unwrap()).unwrap();
     let proxy = Proxy::to(format!("{}:{}", server.get_host(), server.get_port())).await;
     let options = server.clone().host("127.0.0.1").port(proxy.port).database(&name).disable_statement_logging();
-    let pool = PgPoolOptions::new().max_connections(4).acquire_timeout(Duration::from_secs(5)).connect_with(options).await.unwrap();
+    let pool = capillary_emulator::db::pool_options(4).connect_with(options).await.unwrap();
     let state = capillary_emulator::AppState::new(pool, capillary_emulator::config::RuntimeConfig::default()).await.unwrap();
     let router = capillary_emulator::app(state);
     let get = |path: &str| TestRequest::on(router.clone(), axum::http::Method::GET, path);
