@@ -56,6 +56,7 @@ ENDPOINTS = [
         "prism": "/v2.1/pointsLedger/getLedgerExplodeInfo?identifierName=mobile&identifierValue=9988221100&source=INSTORE"
         "&eventIds=13499088",
         "prism_headers": {"DATA-SCOPE": "SELF", "DATA-SCOPE-ORG": "50406"},
+        # Prism mocks the 2.1 spec, the only v2 reference spec there is; both answer the same shape.
         "prism_floor": 1.0,
     },
     {
@@ -63,8 +64,8 @@ ENDPOINTS = [
         "title": "v3 users/{id}/targetGroups",
         "sample": "v3-include-inactive-targets",
         "spec": "capillary-v3-users-targetGroups.openapi.json",
-        "prism": "/v3/users/387043873/targetGroups",
-        "prism_headers": {"Authorization": "Basic ZGVtbw=="},
+        # The spec's server is https://{host}/v3, so its paths start after /v3.
+        "prism": "/users/387043873/targetGroups",
         "prism_floor": 1.0,
     },
 ]
@@ -162,8 +163,11 @@ def wait_for(url, seconds, headers=None, process=None):
 
 def fetch(url, headers):
     request = urllib.request.Request(url, headers=headers)
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status, response.read()
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
 
 
 def psql(url, sql):
@@ -230,7 +234,9 @@ def day(offset):
 
 
 def cold_requests(db_url, rng, count):
-    customers, orgs = (int(v) for v in psql(db_url, f"SELECT count(*), count(DISTINCT org_id) FROM customers WHERE org_id >= {FIRST_ORG}")[0])
+    customers, orgs = (
+        int(v) for v in psql(db_url, f"SELECT count(*), count(DISTINCT org_id) FROM customers WHERE org_id BETWEEN {FIRST_ORG} AND {FIRST_ORG + 999}")[0]
+    )
     if customers == 0:
         raise SystemExit("bench: the database holds no generated customers")
 
@@ -434,6 +440,7 @@ def main():
     parser.add_argument("--database-url", required=True, help="the server's URL; the benchmark uses its database emulator_bench")
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--scale", action="store_true")
+    parser.add_argument("--explain", action="store_true", help="print each endpoint's statements' plans and check they use indexes")
     parser.add_argument("--ledger-entries", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=3)
@@ -455,7 +462,9 @@ def main():
     signal.signal(signal.SIGTERM, interrupted)
     signal.signal(signal.SIGINT, interrupted)
     try:
-        if args.scale:
+        if args.explain:
+            failures = run_explain(args, db_url, work)
+        elif args.scale:
             failures = run_scale(args, processes, db_url, work)
         else:
             failures = run_benchmark(args, processes, db_url, work)
@@ -494,9 +503,9 @@ def run_benchmark(args, processes, db_url, work):
         write_lines(hot_file, [hot_request])
         # Every cold request must be a 200 too: a 4xx would be a cheap answer, not a benchmark.
         for path, headers in cold[name][:5]:
-            status, _ = fetch(base + path, headers)
+            status, answer = fetch(base + path, headers)
             if status != 200:
-                failures.append(f"{name}: {path} answered {status}")
+                failures.append(f"{name}: {path} answered {status} {answer[:300]!r}")
         if warmup:
             wrk(base, cold_file, warmup, concurrency, args.threads, work)
         results[name] = {
@@ -522,8 +531,10 @@ def run_benchmark(args, processes, db_url, work):
         if prism_available:
             prism, prism_base = start_prism(processes, endpoint["spec"], work)
             lines = os.path.join(work, f"{name}-prism.txt")
-            write_lines(lines, [(endpoint["prism"], endpoint.get("prism_headers", {}))])
-            status, _ = fetch(prism_base + endpoint["prism"], endpoint.get("prism_headers", {}))
+            # The specs ask for Basic auth; Prism checks that it is there.
+            headers = {**endpoint.get("prism_headers", {}), "Authorization": basic("demo.till")}
+            write_lines(lines, [(endpoint["prism"], headers)])
+            status, _ = fetch(prism_base + endpoint["prism"], headers)
             if status != 200:
                 failures.append(f"{name}: Prism answered {status}")
             wrk(prism_base, lines, max(1, warmup), concurrency, args.threads, work)
@@ -636,6 +647,31 @@ def save(args, report, name):
     png = os.path.join(args.out, f"{name}.png")
     fig.savefig(png, dpi=100)
     print(f"bench: wrote {os.path.relpath(png, ROOT)}")
+
+
+# Tables that grow with the data: a sequential scan of one of them is a plan that does not scale.
+GROWING = ["customers", "customer_identifiers", "event_logs", "points_ledger_entries", "points_awards", "bills", "bill_line_items",
+           "bill_payment_modes", "point_in_time_slabs", "points_redemptions", "points_redemption_programs", "points_transfers",
+           "points_transfer_programs", "user_targets", "user_milestones", "user_streaks", "target_completions"]
+
+
+def run_explain(args, db_url, work):
+    generated_in, _ = generate(args.binary, db_url, args.ledger_entries, work)
+    print(f"bench: generated {args.ledger_entries} ledger entries in {generated_in} s; the plans of each endpoint's statements for one generated customer:")
+    failures = []
+    values = {"org": FIRST_ORG + 1, "id": FIRST_CUSTOMER + 1, "start": 100}
+    for endpoint, script in PGBENCH.items():
+        statements = [line for line in script.splitlines() if line.strip() and not line.startswith("\\")]
+        for n, statement in enumerate(statements, 1):
+            for name, value in values.items():
+                statement = re.sub(rf":{name}\b", str(value), statement)
+            plan = "\n".join(row[0] for row in psql(db_url, "SET plan_cache_mode = force_generic_plan; EXPLAIN (COSTS OFF) " + statement))
+            print(f"\n--- {endpoint}, statement {n}\n{plan}")
+            scanned = [table for table in GROWING if re.search(rf"Seq Scan on {table}\b", plan)]
+            if scanned:
+                failures.append(f"{endpoint} statement {n} scans {', '.join(scanned)}")
+    print("\nbench: every statement reads through an index" if not failures else "")
+    return failures
 
 
 def run_scale(args, processes, db_url, work):
