@@ -312,7 +312,7 @@ SELECT i.item_code, i.amount FROM bill_line_items i WHERE i.org_id = :org AND i.
 """,
     "v3-target-groups": PGBENCH_PRELUDE + r"""SELECT EXISTS (SELECT 1 FROM customers WHERE org_id = :org AND customer_id = :id);
 SELECT g.target_group_id, g.name FROM target_groups g WHERE g.org_id = :org AND EXISTS (SELECT 1 FROM user_targets ut JOIN target_rules r ON r.target_rule_id = ut.target_rule_id WHERE ut.org_id = :org AND ut.customer_id = :id AND r.target_group_id = g.target_group_id);
-SELECT ut.user_target_id, ut.target_value, ut.achieved_value, r.name, p.ref_code, p.start_time, p.end_time FROM user_targets ut JOIN target_rules r ON r.target_rule_id = ut.target_rule_id JOIN target_periods p ON p.period_id = ut.period_id WHERE ut.org_id = :org AND ut.customer_id = :id;
+SELECT ut.user_target_id, ut.target_value, ut.achieved_value, r.name, p.ref_code, p.start_time, p.end_time, (SELECT c.target_achieved_event_log_id FROM target_completions c WHERE c.user_target_id = ut.user_target_id AND c.milestone_id IS NULL ORDER BY c.event_log_id LIMIT 1) FROM user_targets ut JOIN target_rules r ON r.target_rule_id = ut.target_rule_id JOIN target_periods p ON p.period_id = ut.period_id WHERE ut.org_id = :org AND ut.customer_id = :id;
 SELECT p.period_id, p.ref_code FROM target_periods p WHERE p.org_id = :org AND p.target_group_id IN (SELECT target_group_id FROM target_groups WHERE org_id = :org);
 SELECT milestone_id, name FROM milestones WHERE org_id = :org;
 SELECT us.user_streak_id, us.status FROM user_streaks us JOIN streaks s ON s.streak_id = us.streak_id WHERE us.org_id = :org AND us.customer_id = :id;

@@ -28,7 +28,7 @@ use crate::{model::Org, platform::state::AppState, store};
 
 /// How many answers a process keeps; past that, the cache starts over (repeated requests refill
 /// it at once).
-const MAX_RESPONSES: usize = 10_000;
+const MAX_RESPONSES: usize = 2_000;
 /// Answers larger than this are not kept.
 pub const MAX_CACHED_BODY: usize = 256 * 1024;
 
