@@ -635,9 +635,11 @@ def save(args, report, name):
     else:
         sizes = [run["ledger_entries"] for run in report["sizes"]]
         fig, axis = plt.subplots(figsize=(9, 5))
-        for name in report["sizes"][0]["endpoints"]:
-            axis.plot(sizes, [run["endpoints"][name]["p50_ms"] for run in report["sizes"]], marker="o", label=f"{name} p50")
-            axis.plot(sizes, [run["endpoints"][name]["p99_ms"] for run in report["sizes"]], marker="x", linestyle="--", label=f"{name} p99")
+        for endpoint in report["sizes"][0]["endpoints"]:
+            p50s = [run["endpoints"][endpoint]["p50_ms"] for run in report["sizes"]]
+            p99s = [run["endpoints"][endpoint]["p99_ms"] for run in report["sizes"]]
+            axis.plot(sizes, p50s, marker="o", label=f"{endpoint} p50")
+            axis.plot(sizes, p99s, marker="x", linestyle="--", label=f"{endpoint} p99")
         axis.set_xscale("log")
         axis.set_xlabel("ledger entries")
         axis.set_ylabel("ms")
