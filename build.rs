@@ -6,6 +6,9 @@ use std::{env, fs, path::Path};
 fn main() {
     let dir = Path::new("tests/samples");
     println!("cargo::rerun-if-changed={}", dir.display());
+    // sqlx::migrate! embeds the migrations; naming any rerun-if-changed stops Cargo's default of
+    // rebuilding on every change, so a new migration must be named too.
+    println!("cargo::rerun-if-changed=migrations");
     let mut names: Vec<String> = fs::read_dir(dir)
         .expect("tests/samples")
         .map(|entry| entry.expect("a sample file").file_name().to_string_lossy().into_owned())

@@ -25,6 +25,7 @@ pub fn app(state: AppState) -> Router {
     let routes = routes
         .fallback(endpoints::not_found)
         .method_not_allowed_fallback(endpoints::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), http::response_cache::serve))
         .layer(axum::middleware::from_fn_with_state(state.clone(), http::faults::apply))
         .with_state(state);
     // `/t/{tenant}/…` must become `/…` before the routes are matched, so it wraps the router.

@@ -8,6 +8,7 @@ use capillary_emulator::{
     config::{Cli, Command, FixturesCommand, LogFormat, Settings},
     db::Database,
     fixtures::{self, Bundle},
+    platform::generate,
     store,
 };
 use clap::Parser;
@@ -38,6 +39,11 @@ async fn main() -> ExitCode {
                 Ok(())
             })
             .await
+        }
+        Command::Generate { ledger_entries, seed, orgs, entries_per_customer } => {
+            let plan = generate::Plan { seed, ledger_entries, orgs, entries_per_customer };
+            let settings = &cli.settings;
+            with_database(settings, |pool| async move { generate_universe(settings, &pool, &plan).await }).await
         }
         Command::Healthcheck => healthcheck(&cli.settings).await,
         Command::Postman { file, base_url } => write_postman(&cli.settings, &file, base_url),
@@ -131,6 +137,34 @@ fn write_postman(settings: &Settings, file: &std::path::Path, base_url: Option<S
     } else {
         std::fs::write(file, text + "\n").with_context(|| format!("cannot write {}", file.display()))?;
         println!("wrote the Postman collection to {}", file.display());
+    }
+    Ok(())
+}
+
+/// Loads the startup bundle and a generated universe into the default tenant; a progress bar with
+/// rate and ETA on a terminal, the figures at the end.
+async fn generate_universe(settings: &Settings, pool: &PgPool, plan: &generate::Plan) -> anyhow::Result<()> {
+    let (bundle, source) = match settings.startup_fixtures() {
+        Some(dir) => (Bundle::read_dir(dir)?, dir.display().to_string()),
+        None => (Bundle::default(), "none".to_owned()),
+    };
+    let progress = if std::io::stderr().is_terminal() {
+        let style = indicatif::ProgressStyle::with_template("{bar:40} {human_pos}/{human_len} ledger entries, {per_sec}, ETA {eta}")?;
+        indicatif::ProgressBar::new(plan.ledger_entries).with_style(style)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let figures = generate::generate(pool, &bundle, &source, plan, &progress).await?;
+    let seconds = figures.elapsed.as_secs_f64();
+    let entries = figures.rows_of("points_ledger_entries");
+    println!(
+        "generated {entries} ledger entries (seed {}) in {seconds:.1} s, {:.0} ledger entries/s, over {} and the bundle {source}",
+        plan.seed,
+        entries as f64 / seconds.max(0.001),
+        if plan.orgs == 1 { "1 org".to_owned() } else { format!("{} orgs", plan.orgs) }
+    );
+    for (table, rows) in figures.rows.iter().filter(|(_, rows)| *rows > 0) {
+        println!("  {table:<28} {rows:>10}");
     }
     Ok(())
 }

@@ -87,6 +87,7 @@ async fn create_tenant(
     let credentials = store::orgs::credentials(&mut tx).await?;
     store::tenants::notify_change(&mut *tx, "tenants").await?;
     tx.commit().await?;
+    store::meta::analyze(&state.db, &schema).await?;
     state.tenants.refresh(&state.db).await?;
     let created = find_tenant(&state, &id)?;
     Ok((

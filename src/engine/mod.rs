@@ -40,10 +40,11 @@ pub async fn lock_key(tx: &mut PgConnection, key: &str) -> sqlx::Result<()> {
         .map(drop)
 }
 
-/// Every successful write calls this once, inside its transaction, before committing: it tells
-/// every process that the tenant's data changed (what caches responses drops them then).
-/// `tenant` is the tenant's id, for a hook that drops only that tenant's answers.
-pub async fn changed(tx: &mut PgConnection, tenant: &str) -> sqlx::Result<()> {
-    let _ = tenant;
+/// Every successful write calls this once, inside its transaction, before committing: the
+/// notification tells every process that the tenant's data changed (each drops what it cached
+/// when it commits), and this process drops its caches before the write's answer leaves
+/// (`platform::cache::note_change`). Every process drops everything, so the tenant is not named.
+pub async fn changed(tx: &mut PgConnection) -> sqlx::Result<()> {
+    crate::platform::cache::note_change();
     crate::store::tenants::notify_change(&mut *tx, "data").await
 }

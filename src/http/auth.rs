@@ -18,6 +18,7 @@ use crate::{
     },
     model::{Org, time},
     platform::{
+        cache::CredentialKey,
         state::AppState,
         tenants::Tenant,
         tokens::{Claims, TokenError},
@@ -57,25 +58,71 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// The org the request's credential decides in the tenant, or why it decides none.
+/// The org the request's credential decides in the tenant, or why it decides none. What the
+/// database said is kept in memory (`platform::cache`) until the next announced change.
 pub(crate) async fn decide_org(headers: &HeaderMap, state: &AppState, tenant: &Tenant, db: &mut PgConnection) -> ApiResult<Org> {
-    match Credential::from_headers(headers)? {
-        Some(Credential::Token(token)) => org_for_token(state, tenant, db, &token).await,
-        Some(Credential::Basic { till_code, password_md5 }) => store::orgs::org_for_till(db, &till_code, &password_md5)
-            .await?
-            .ok_or_else(|| ApiError::unauthorized("Invalid till code or password")),
-        None if !state.config.auth_enabled => {
-            store::orgs::default_org(db).await?.ok_or_else(|| ApiError::unauthorized("Auth is off but no org is loaded to act as"))
+    let caches = &state.tenants.caches;
+    let since = caches.generation();
+    let (credential, key) = match Credential::from_headers(headers)? {
+        Some(Credential::Token(token)) => {
+            let claims = verified_claims(state, tenant, db, &token).await?;
+            let key = CredentialKey::Client { tenant: tenant.id.clone(), client_key: claims.client_id.clone(), org_id: claims.org_id };
+            (Lookup::Client(claims), key)
         }
-        None => Err(ApiError::unauthorized(format!(
-            "Credentials required: Basic auth (till code and md5 of the password) or an {OAUTH_TOKEN_HEADER} header"
-        ))),
+        Some(Credential::Basic { till_code, password_md5 }) => {
+            let key = CredentialKey::Till { tenant: tenant.id.clone(), code: till_code.clone(), password_md5: password_md5.clone() };
+            (Lookup::Till { till_code, password_md5 }, key)
+        }
+        None => (Lookup::Anonymous, CredentialKey::Default { tenant: tenant.id.clone() }),
+    };
+    if let Some(org) = caches.org(&key) {
+        return Ok(org);
     }
+    let org = match credential {
+        Lookup::Client(claims) => org_for_client(db, &claims).await?,
+        Lookup::Till { till_code, password_md5 } => store::orgs::org_for_till(db, &till_code, &password_md5)
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("Invalid till code or password"))?,
+        Lookup::Anonymous if !state.config.auth_enabled => {
+            store::orgs::default_org(db).await?.ok_or_else(|| ApiError::unauthorized("Auth is off but no org is loaded to act as"))?
+        }
+        Lookup::Anonymous => {
+            return Err(ApiError::unauthorized(format!(
+                "Credentials required: Basic auth (till code and md5 of the password) or an {OAUTH_TOKEN_HEADER} header"
+            )));
+        }
+    };
+    caches.keep_org(key, org.clone(), since);
+    Ok(org)
+}
+
+/// The org the request's credential decides, if this process has it in memory: no database
+/// round trip, and `None` whenever it would need one (an unknown or refused credential).
+pub(crate) fn remembered_org(headers: &HeaderMap, state: &AppState, tenant: &Tenant) -> Option<Org> {
+    let key = match Credential::from_headers(headers).ok()? {
+        Some(Credential::Token(token)) => {
+            let claims = state.tokens.verify(&token).ok().filter(|claims| claims.tenant == tenant.id)?;
+            CredentialKey::Client { tenant: tenant.id.clone(), client_key: claims.client_id, org_id: claims.org_id }
+        }
+        Some(Credential::Basic { till_code, password_md5 }) => {
+            CredentialKey::Till { tenant: tenant.id.clone(), code: till_code, password_md5 }
+        }
+        None if !state.config.auth_enabled => CredentialKey::Default { tenant: tenant.id.clone() },
+        None => return None,
+    };
+    state.tenants.caches.org(&key)
 }
 
 enum Credential {
     Basic { till_code: String, password_md5: String },
     Token(String),
+}
+
+/// What decides the org once a credential is checked: a token's client, a till, or neither.
+enum Lookup {
+    Client(Claims),
+    Till { till_code: String, password_md5: String },
+    Anonymous,
 }
 
 impl Credential {
@@ -101,13 +148,17 @@ impl Credential {
 /// Token expired: Capillary's code 498, answered with HTTP 401.
 pub const TOKEN_EXPIRED: ErrorCode = ErrorCode::new(498, StatusCode::UNAUTHORIZED, "Token expired");
 
-async fn org_for_token(state: &AppState, tenant: &Tenant, db: &mut PgConnection, token: &str) -> ApiResult<Org> {
-    let claims = match state.tokens.verify(token) {
-        Ok(claims) if claims.tenant == tenant.id => claims,
-        Ok(_) => return Err(ApiError::unauthorized("Invalid OAuth token: it was issued for another tenant")),
-        Err(TokenError::Expired(claims)) => return Err(expired_token_error(db, &claims).await),
-        Err(TokenError::Invalid) => return Err(ApiError::unauthorized("Invalid OAuth token")),
-    };
+/// A token's claims, once its signature, expiry and tenant are checked.
+async fn verified_claims(state: &AppState, tenant: &Tenant, db: &mut PgConnection, token: &str) -> ApiResult<Claims> {
+    match state.tokens.verify(token) {
+        Ok(claims) if claims.tenant == tenant.id => Ok(claims),
+        Ok(_) => Err(ApiError::unauthorized("Invalid OAuth token: it was issued for another tenant")),
+        Err(TokenError::Expired(claims)) => Err(expired_token_error(db, &claims).await),
+        Err(TokenError::Invalid) => Err(ApiError::unauthorized("Invalid OAuth token")),
+    }
+}
+
+async fn org_for_client(db: &mut PgConnection, claims: &Claims) -> ApiResult<Org> {
     // A token outlives neither its client nor the client's move to another org.
     let client = store::orgs::active_oauth_client(&mut *db, &claims.client_id).await?;
     if client.is_none_or(|client| client.org_id != claims.org_id) {

@@ -29,6 +29,7 @@ pub mod extract;
 pub mod faults;
 pub mod journal;
 pub mod pagination;
+pub mod response_cache;
 pub mod server;
 pub mod tenant;
 

@@ -43,6 +43,16 @@ impl TenantClock {
         base.checked_add_signed(self.advanced_by).unwrap_or(base)
     }
 
+    /// Whether "now" stands still for requests acting for `org`: a frozen instant decides it (the
+    /// control plane's, the configured one, the org's or the bundle's), not real time.
+    pub fn is_frozen_for(&self, org: &Org) -> bool {
+        match (self.mode, self.frozen_at) {
+            (ClockMode::Frozen, Some(_)) => true,
+            (ClockMode::Real, _) => false,
+            _ => self.configured.or(org.clock).or(self.bundle).is_some(),
+        }
+    }
+
     /// What `GET /__admin/clock` shows.
     pub fn view(&self) -> ClockView {
         ClockView {

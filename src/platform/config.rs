@@ -25,6 +25,23 @@ pub enum Command {
     Fixtures(FixturesCommand),
     /// Exit 0 when the running emulator at --listen answers ready.
     Healthcheck,
+    /// Replace the default tenant's data with the startup bundle plus a generated universe of
+    /// this many ledger entries (deterministic by seed), written with COPY, then ANALYZE.
+    Generate {
+        /// Points ledger entries to generate (e.g. 1000000).
+        #[arg(long, default_value_t = 1_000_000)]
+        ledger_entries: u64,
+        /// The same seed gives the same data.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Generated orgs (900001, 900002, ...; tills gen1.till, gen2.till, ... with password demo123).
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        orgs: u32,
+        /// Ledger entries per customer, on average (at least 20, so that every customer's
+        /// achievements fit in its ledger).
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(20..))]
+        entries_per_customer: u64,
+    },
     /// Write the Postman v2.1 collection of the documented samples to FILE (`-`: standard output).
     Postman {
         file: PathBuf,
@@ -94,6 +111,9 @@ pub struct Settings {
     /// "off" ignores the X-Emulator-Fault request header.
     #[arg(long, env = "EMULATOR_FAULT_HEADER", value_enum, default_value = "on", global = true)]
     pub fault_header: Switch,
+    /// Connections in the database pool; unset: two per CPU core (at least 4).
+    #[arg(long, env = "EMULATOR_DB_POOL_SIZE", value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
+    pub db_pool_size: Option<u32>,
     /// Log filter.
     #[arg(long = "log", env = "RUST_LOG", default_value = "info", global = true)]
     pub log_filter: String,
@@ -206,6 +226,15 @@ impl Settings {
             ));
         }
         Ok(())
+    }
+
+    /// The database pool's size: the flag, else two connections per core (at least 4). More
+    /// connections than cores only add PostgreSQL backends contending for the same CPUs.
+    pub fn pool_size(&self) -> u32 {
+        self.db_pool_size.unwrap_or_else(|| {
+            let cores = std::thread::available_parallelism().map_or(2, |cores| cores.get() as u32);
+            (cores * 2).max(4)
+        })
     }
 
     /// The bundle to load into an empty database, unless disabled with "none".

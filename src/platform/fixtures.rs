@@ -171,6 +171,7 @@ pub async fn load_into(db: &PgPool, schema: &str, bundle: &Bundle, source: &str)
     let summary = load_in(&mut tx, schema, bundle, source).await?;
     store::tenants::notify_change(&mut *tx, "bundle").await?;
     tx.commit().await?;
+    store::meta::analyze(db, schema).await?;
     Ok(summary)
 }
 
@@ -193,6 +194,7 @@ pub async fn reset(db: &PgPool, schema: &str) -> Result<Option<(String, LoadSumm
     let summary = load_in(&mut tx, schema, &bundle, &source).await?;
     store::tenants::notify_change(&mut *tx, "bundle").await?;
     tx.commit().await?;
+    store::meta::analyze(db, schema).await?;
     Ok(Some((source, summary)))
 }
 

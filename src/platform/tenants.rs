@@ -13,7 +13,10 @@ use sqlx::{PgPool, postgres::PgListener};
 
 use crate::{
     model::TextEnum,
-    platform::clock::{ClockMode, TenantClock},
+    platform::{
+        cache::Caches,
+        clock::{ClockMode, TenantClock},
+    },
     store::{self, faults::FaultRow, tenants::TenantRow},
 };
 
@@ -67,8 +70,9 @@ impl Tenant {
     }
 }
 
-/// The tenants as this process knows them.
+/// The tenants as this process knows them, and what it caches of their universes.
 pub struct Tenants {
+    pub caches: Caches,
     configured_clock: Option<DateTime<Utc>>,
     by_id: RwLock<HashMap<String, Arc<Tenant>>>,
     /// Tenants that served a request since their `last_used_at` was last written.
@@ -77,13 +81,20 @@ pub struct Tenants {
 
 impl Tenants {
     pub async fn load(db: &PgPool, configured_clock: Option<DateTime<Utc>>) -> sqlx::Result<Tenants> {
-        let tenants = Tenants { configured_clock, by_id: RwLock::default(), used: Mutex::default() };
-        tenants.refresh(db).await?;
+        let tenants = Tenants { caches: Caches::default(), configured_clock, by_id: RwLock::default(), used: Mutex::default() };
+        tenants.reload(db).await?;
         Ok(tenants)
     }
 
-    /// Reads every tenant and fault rule again.
+    /// After a change: reads every tenant and fault rule again, and drops what was cached.
     pub async fn refresh(&self, db: &PgPool) -> sqlx::Result<()> {
+        self.reload(db).await?;
+        self.caches.drop_all();
+        Ok(())
+    }
+
+    /// Reads every tenant and fault rule again.
+    async fn reload(&self, db: &PgPool) -> sqlx::Result<()> {
         let rows = store::tenants::all(db).await?;
         let mut faults: HashMap<String, Vec<FaultRow>> = HashMap::new();
         for rule in store::faults::all(db).await? {
@@ -127,7 +138,11 @@ impl Tenants {
 /// when tenants were last used on the way.
 pub async fn listen_for_changes(db: PgPool, tenants: Arc<Tenants>, resync: Duration) {
     loop {
-        if let Err(error) = follow_changes(&db, &tenants, resync).await {
+        let followed = follow_changes(&db, &tenants, resync).await;
+        // Changes made from now on may go unheard: nothing is served from memory until the
+        // listener is back.
+        tenants.caches.set_following(false);
+        if let Err(error) = followed {
             tracing::warn!(%error, "control-plane change listener stopped; retrying");
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
@@ -138,13 +153,22 @@ async fn follow_changes(db: &PgPool, tenants: &Tenants, resync: Duration) -> sql
     let mut listener = PgListener::connect_with(db).await?;
     listener.listen(store::tenants::CHANGES_CHANNEL).await?;
     // Changes made while no listener ran.
-    tenants.refresh(db).await?;
+    tenants.reload(db).await?;
+    tenants.caches.set_following(true);
     loop {
-        if let Ok(notification) = tokio::time::timeout(resync, listener.recv()).await {
-            notification?;
-        }
+        let heard = match tokio::time::timeout(resync, listener.recv()).await {
+            Ok(notification) => {
+                notification?;
+                true
+            }
+            Err(_) => false,
+        };
         tenants.flush_used(db).await?;
-        tenants.refresh(db).await?;
+        if heard {
+            tenants.refresh(db).await?;
+        } else {
+            tenants.reload(db).await?;
+        }
     }
 }
 
@@ -214,5 +238,6 @@ async fn rebuild(db: &PgPool, row: &TenantRow, latest: i64) -> Result<(), crate:
     store::tenants::set_shape_version(&mut *tx, &row.id, latest).await?;
     store::tenants::notify_change(&mut *tx, "tenants").await?;
     tx.commit().await?;
+    store::meta::analyze(db, &row.schema_name).await?;
     Ok(())
 }

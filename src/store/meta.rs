@@ -42,3 +42,18 @@ pub async fn default_universe_is_empty(db: impl PgExecutor<'_>) -> sqlx::Result<
 pub async fn default_bundle_source(db: impl PgExecutor<'_>) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar("SELECT source FROM public.emulator_bundle").fetch_optional(db).await
 }
+
+/// Refreshes the planner's statistics of every universe table in `schema` (a tenant's): after a
+/// bulk load the planner would otherwise guess from empty tables and pick the wrong indexes.
+pub async fn analyze(db: impl PgExecutor<'_> + Copy, schema: &str) -> sqlx::Result<()> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE schemaname = $1 AND tablename NOT LIKE '\\_sqlx%' AND tablename NOT LIKE 'emulator\\_%'",
+    )
+    .bind(schema)
+    .fetch_all(db)
+    .await?;
+    if tables.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {}", tables.join(", ")))).execute(db).await.map(drop)
+}

@@ -319,9 +319,8 @@ impl TestDb {
         let statement = format!("CREATE DATABASE {} TEMPLATE {}", quoted(&name), quoted(&template_name(&setup.hash, template)));
         execute(&mut conn, statement).await.unwrap_or_else(|error| panic!("create {name}: {error}"));
         conn.close().await.ok();
-        let pool = PgPoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(Duration::from_secs(5))
+        // The service's own pool settings (no ping before acquire, generic plans).
+        let pool = capillary_emulator::db::pool_options(8)
             .connect_with(setup.admin.clone().database(&name))
             .await
             .unwrap_or_else(|error| panic!("connect to {name}: {error}"));

@@ -112,17 +112,14 @@ impl Drop for Proxy {
 
 /// The app over `test_db`'s database reached through a [`Proxy`] the test can cut.
 async fn app_through_proxy(test_db: &TestApp) -> (Proxy, axum::Router) {
-    use sqlx::{
-        ConnectOptions,
-        postgres::{PgConnectOptions, PgPoolOptions},
-    };
+    use sqlx::{ConnectOptions, postgres::PgConnectOptions};
     use std::str::FromStr;
 
     let name: String = sqlx::query_scalar("SELECT current_database()").fetch_one(&test_db.pool).await.unwrap();
     let server = PgConnectOptions::from_str(&std::env::var("DATABASE_URL").unwrap()).unwrap();
     let proxy = Proxy::to(format!("{}:{}", server.get_host(), server.get_port())).await;
     let options = server.clone().host("127.0.0.1").port(proxy.port).database(&name).disable_statement_logging();
-    let pool = PgPoolOptions::new().max_connections(4).acquire_timeout(Duration::from_secs(5)).connect_with(options).await.unwrap();
+    let pool = capillary_emulator::db::pool_options(4).connect_with(options).await.unwrap();
     let state = capillary_emulator::AppState::new(pool, capillary_emulator::config::RuntimeConfig::default()).await.unwrap();
     (proxy, capillary_emulator::app(state))
 }

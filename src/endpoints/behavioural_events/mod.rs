@@ -67,7 +67,7 @@ async fn define_event(Caller { tenant, org, mut db }: Caller, body: Result<ApiJs
     if !store::behavioural::define(&mut *tx, org.org_id, &definition, now).await? {
         return Err(ApiError::new(codes::EVENT_EXISTS, format!("Event_{} event already exists", definition.event_name)).at("eventName"));
     }
-    engine::changed(&mut tx, &tenant.id).await?;
+    engine::changed(&mut tx).await?;
     tx.commit().await?;
     Ok(Json(EmptyResult { warnings: Vec::new(), errors: Vec::new() }))
 }
@@ -111,7 +111,7 @@ async fn create_webhook(
         uniqueness_check_enabled: settings.uniqueness_check_enabled,
     };
     store::behavioural::create_webhook(&mut *tx, &webhook, now).await?;
-    engine::changed(&mut tx, &tenant.id).await?;
+    engine::changed(&mut tx).await?;
     tx.commit().await?;
     let host = headers.get(header::HOST).and_then(|host| host.to_str().ok()).unwrap_or("127.0.0.1:8080");
     let tenant_path = prefix.map(|Extension(prefix)| format!("/t/{}", prefix.tenant)).unwrap_or_default();
@@ -265,7 +265,7 @@ async fn ingest_event(
         )
         .await?;
     }
-    engine::changed(&mut tx, &tenant.id).await?;
+    engine::changed(&mut tx).await?;
     tx.commit().await?;
     Ok(Json(Acknowledgement {
         status: IngestionStatus { code: 1100, message: "Event is pushed to transformation state".to_owned() },

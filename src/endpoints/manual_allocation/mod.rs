@@ -101,7 +101,7 @@ async fn allocate(Caller { tenant, org, mut db }: Caller, body: Result<ApiJson<V
     }
     let success = data.iter().filter(|item| item["status"] == "SUCCESS").count();
     if success > 0 {
-        engine::changed(&mut tx, &tenant.id).await?;
+        engine::changed(&mut tx).await?;
     }
     tx.commit().await?;
     Ok(Json(json!({"total": data.len(), "success": success, "failures": data.len() - success, "data": data, "warnings": []})))

@@ -193,7 +193,7 @@ pub(super) async fn add_request(
     .await;
     match outcome {
         Ok(request) => {
-            engine::changed(&mut tx, &tenant.id).await?;
+            engine::changed(&mut tx).await?;
             tx.commit().await?;
             let status = json!({"success": true, "code": 200, "message": "Success"});
             Ok(Json(json!({"response": {"status": status, "requests": {"request": [request]}}})).into_response())
@@ -255,7 +255,7 @@ pub(super) async fn approve_request(
     .await;
     match outcome {
         Ok(goodwill) => {
-            engine::changed(&mut tx, &tenant.id).await?;
+            engine::changed(&mut tx).await?;
             tx.commit().await?;
             Ok(Json(json!({"response": {"requests": {"goodwill": goodwill}}})).into_response())
         }

@@ -293,7 +293,7 @@ async fn is_redeemable(Caller { tenant, org, mut db }: Caller, params: Params, u
     match outcome {
         Ok((points, settings)) => {
             if issue_otp {
-                engine::changed(&mut tx, &tenant.id).await?;
+                engine::changed(&mut tx).await?;
             }
             tx.commit().await?;
             let value = number(points * settings.point_value);
@@ -360,7 +360,7 @@ async fn validation_code(Caller { tenant, org, mut db }: Caller, params: Params,
     .await;
     match outcome {
         Ok(()) => {
-            engine::changed(&mut tx, &tenant.id).await?;
+            engine::changed(&mut tx).await?;
             tx.commit().await?;
             item["item_status"] = json!({"success": "true", "code": "200", "message": "Validation Code Issued by SMS/Email"});
             let status = json!({"success": "true", "code": "200", "message": "Operation Successful"});
@@ -523,7 +523,7 @@ async fn redeem(
     .await;
     match outcome {
         Ok(points) => {
-            engine::changed(&mut tx, &tenant.id).await?;
+            engine::changed(&mut tx).await?;
             tx.commit().await?;
             Ok(Json(json!({"response": {"status": success_status(json!(200)), "responses": {"points": points}}})).into_response())
         }

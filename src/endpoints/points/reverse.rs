@@ -168,7 +168,7 @@ fn split_expired(slice: &[Taken], now: DateTime<Utc>) -> (Vec<Taken>, Decimal) {
     request_body(content = Value, description = "redemptionId (the redemption's id or its points_redemption_summary_id), pointsToBeReversed (default: all that is left), identifier {type, value}"),
     responses((status = 200, description = "orgId, identifier, customerId, redemptionId, reversalId, pointsToBeReversed, pointsReversed, pointsReversedDetails {available, expired}, warnings, errors", body = Value)))]
 pub(super) async fn reverse(writer: Writer, body: Bytes) -> ApiResult<Json<Value>> {
-    let Writer { tenant, org, mut db, till_id, now } = writer;
+    let Writer { tenant: _, org, mut db, till_id, now } = writer;
     let object = body::object(&body)?;
     let request = request(&object)?;
     let mut tx = db.begin().await?;
@@ -248,7 +248,7 @@ pub(super) async fn reverse(writer: Writer, body: Bytes) -> ApiResult<Json<Value
         },
     )
     .await?;
-    engine::changed(&mut tx, &tenant.id).await?;
+    engine::changed(&mut tx).await?;
     tx.commit().await?;
     Ok(Json(json!({
         "orgId": org.org_id,

@@ -55,7 +55,7 @@ async fn enroll(
     for (index, enrolment) in enrolments.iter().enumerate() {
         enrol(&mut tx, org.org_id, &rule, &periods, enrolment, index, now).await?;
     }
-    engine::changed(&mut tx, &tenant.id).await?;
+    engine::changed(&mut tx).await?;
     tx.commit().await?;
     Ok(Json(CustomerIdEnvelope { data: enrolments[0].customer_id, errors: None, warnings: None }))
 }
@@ -81,7 +81,7 @@ async fn un_enroll(
             return Err(ApiError::detailed(codes::NOT_ENROLLED, format!(" (customer {customer_id})")).at(&format!("[{index}].customerId")));
         }
     }
-    engine::changed(&mut tx, &tenant.id).await?;
+    engine::changed(&mut tx).await?;
     tx.commit().await?;
     Ok(Json(CustomerIdEnvelope { data: customer_ids[0], errors: None, warnings: None }))
 }

@@ -68,7 +68,7 @@ struct Enrolment {
     request_body(content = Value, description = "The customer: profiles[] with identifiers, commChannels, fields and source; extendedFields; loyaltyProgramEnrollments[]"),
     responses((status = 200, description = "createdId, warnings, sideEffects", body = Value)))]
 pub async fn add_customer(writer: Writer, params: Params, body: Bytes) -> ApiResult<Json<Value>> {
-    let Writer { tenant, org, mut db, till_id, now } = writer;
+    let Writer { tenant: _, org, mut db, till_id, now } = writer;
     let raw_side_effects = params.flag("rawSideEffects")?;
     let body = body::object(&body)?;
     let root = Fields::new("", &body);
@@ -228,7 +228,7 @@ pub async fn add_customer(writer: Writer, params: Params, body: Bytes) -> ApiRes
             customer_id
         }
     };
-    engine::changed(&mut tx, &tenant.id).await?;
+    engine::changed(&mut tx).await?;
     tx.commit().await?;
 
     let mut answer = json!({"createdId": customer_id, "warnings": warnings, "sideEffects": side_effects});

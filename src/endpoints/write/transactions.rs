@@ -227,7 +227,7 @@ struct Outcome {
     request_body(content = Value, description = "The transaction: type, billNumber, billAmount, billingDate, lineItemsV2, paymentModes, customFields, extendedFields; returns: returnType, purchaseTime, id"),
     responses((status = 200, description = "createdId, sideEffects, rawSideEffects", body = Value)))]
 pub async fn add_transaction(writer: Writer, params: Params, body: Bytes) -> ApiResult<Json<Value>> {
-    let Writer { tenant, org, mut db, till_id, now } = writer;
+    let Writer { tenant: _, org, mut db, till_id, now } = writer;
     let raw = params.flag("rawSideEffects")?;
     let source = params.text("source").map(|source| known_source(source).ok_or_else(|| source_invalid("source", source))).transpose()?;
     let body = body::object(&body)?;
@@ -241,8 +241,7 @@ pub async fn add_transaction(writer: Writer, params: Params, body: Bytes) -> Api
         params.text("accountId"),
     )
     .await?;
-    let context =
-        Context { tenant_id: &tenant.id, org_id: org.org_id, zone: org.time_zone, till_id, now, source: source.unwrap_or("INSTORE") };
+    let context = Context { org_id: org.org_id, zone: org.time_zone, till_id, now, source: source.unwrap_or("INSTORE") };
     let outcome = apply(&mut db, &context, customer_id, &input).await?;
     let mut answer = json!({
         "createdId": outcome.transaction_id,
@@ -265,7 +264,7 @@ pub async fn add_transaction(writer: Writer, params: Params, body: Bytes) -> Api
     request_body(content = Value, description = "An array of transactions, each with identifierType, identifierValue and source"),
     responses((status = 200, description = "response[] with entityId, result, errors, warnings; totalCount, failureCount", body = Value)))]
 pub async fn add_transactions_bulk(writer: Writer, body: Bytes) -> ApiResult<Response> {
-    let Writer { tenant, org, mut db, till_id, now } = writer;
+    let Writer { tenant: _, org, mut db, till_id, now } = writer;
     let items = match serde_json::from_slice::<Value>(&body) {
         Ok(Value::Array(items)) => items,
         Ok(_) => return Err(ApiError::new(codes::INVALID_INPUT, "The request body must be a JSON array of transactions").at("body")),
@@ -299,14 +298,7 @@ pub async fn add_transactions_bulk(writer: Writer, body: Bytes) -> ApiResult<Res
                 fields.text("accountId")?.as_deref(),
             )
             .await?;
-            let context = Context {
-                tenant_id: &tenant.id,
-                org_id: org.org_id,
-                zone: org.time_zone,
-                till_id,
-                now,
-                source: source.unwrap_or("INSTORE"),
-            };
+            let context = Context { org_id: org.org_id, zone: org.time_zone, till_id, now, source: source.unwrap_or("INSTORE") };
             apply(&mut db, &context, customer_id, &input).await
         }
         .await;
@@ -340,8 +332,7 @@ pub async fn add_transactions_bulk(writer: Writer, body: Bytes) -> ApiResult<Res
 }
 
 /// Where and when a transaction is written.
-struct Context<'a> {
-    tenant_id: &'a str,
+struct Context {
     org_id: i64,
     zone: Tz,
     till_id: Option<i64>,
@@ -350,7 +341,7 @@ struct Context<'a> {
 }
 
 /// Writes the transaction and everything it causes in one database transaction.
-async fn apply(db: &mut PgConnection, context: &Context<'_>, customer_id: i64, input: &TransactionInput) -> ApiResult<Outcome> {
+async fn apply(db: &mut PgConnection, context: &Context, customer_id: i64, input: &TransactionInput) -> ApiResult<Outcome> {
     let mut tx = sqlx::Connection::begin(&mut *db).await?;
     let (first_name, last_name): (Option<String>, Option<String>) =
         sqlx::query_as("SELECT first_name, last_name FROM customers WHERE org_id = $1 AND customer_id = $2 FOR UPDATE")
@@ -370,7 +361,7 @@ async fn apply(db: &mut PgConnection, context: &Context<'_>, customer_id: i64, i
         Kind::Regular => add(&mut tx, context, customer_id, input, happened).await?,
         Kind::Return => return_bill(&mut tx, context, customer_id, input, happened).await?,
     };
-    engine::changed(&mut tx, context.tenant_id).await?;
+    engine::changed(&mut tx).await?;
     tx.commit().await?;
     Ok(Outcome { transaction_id, side_effects, raw_side_effects, first_name, last_name })
 }
@@ -379,7 +370,7 @@ type Effects = (i64, Vec<side_effects::SideEffect>, Vec<Value>);
 
 async fn add(
     tx: &mut PgConnection,
-    context: &Context<'_>,
+    context: &Context,
     customer_id: i64,
     input: &TransactionInput,
     happened: DateTime<Utc>,
@@ -559,7 +550,7 @@ struct OriginalAward {
 
 async fn return_bill(
     tx: &mut PgConnection,
-    context: &Context<'_>,
+    context: &Context,
     customer_id: i64,
     input: &TransactionInput,
     happened: DateTime<Utc>,

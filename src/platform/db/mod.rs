@@ -39,13 +39,7 @@ impl Database {
             }
         };
         create_database_if_missing(&options).await?;
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            // A database that stops answering gives 503s, not hanging requests.
-            .acquire_timeout(Duration::from_secs(5))
-            .connect_with(options)
-            .await
-            .context("cannot connect to PostgreSQL")?;
+        let pool = pool_options(settings.pool_size()).connect_with(options).await.context("cannot connect to PostgreSQL")?;
         MIGRATOR.run(&pool).await.context("cannot apply the migrations")?;
         Ok(Database { pool, embedded })
     }
@@ -57,6 +51,26 @@ impl Database {
             server.stop().await;
         }
     }
+}
+
+/// How the service's pool is set up (the tests' pools too, so they run as the service does).
+pub fn pool_options(max_connections: u32) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        // A database that stops answering gives 503s, not hanging requests.
+        .acquire_timeout(Duration::from_secs(5))
+        // No round trip before each acquire: a broken connection fails its statement, which
+        // marks the database down (db::health) and is answered 503, as a failed ping would be.
+        .test_before_acquire(false)
+        .after_connect(|connection, _| Box::pin(async move { prepare_connection(connection).await }))
+}
+
+/// Session settings of every pooled connection. The endpoints' statements have optional filters
+/// (`$4 IS NULL OR …`) and `LIMIT $n`, which make PostgreSQL plan each execution anew (custom
+/// plans) at several times the cost of running it; a generic plan is made once per connection and
+/// uses the same indexes, since every statement is anchored on the org and customer.
+pub async fn prepare_connection(connection: &mut PgConnection) -> sqlx::Result<()> {
+    connection.execute("SET plan_cache_mode = force_generic_plan").await.map(drop)
 }
 
 async fn create_database_if_missing(options: &PgConnectOptions) -> anyhow::Result<()> {

@@ -1,0 +1,257 @@
+//! The response cache and the credential cache: an answer served from memory is the same bytes as
+//! the database's, and every announced change drops it (platform::cache, http::response_cache).
+//!
+//! Each test proves the cache was in use first: a change made behind the emulator's back (plain SQL,
+//! announced to nobody) leaves the cached answer stale; then the change under test must bring the
+//! answer back to what an app without a cache computes from the database.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{Router, http::Method};
+use capillary_emulator::{
+    AppState, app,
+    config::RuntimeConfig,
+    platform::{cache::commit_change, tenants::listen_for_changes},
+};
+use serde_json::json;
+
+use crate::{harness::TestDb, helpers::*};
+
+const LEDGER: &str = "/das/getLedgerEntriesWithEventId?ledger_entry_types=CREDIT,DEBIT&entity_id=387970841&start_date=2025-06-03&end_date=2025-06-04&is_filter_not_based_on_date=0&till_ids=-1&is_till_not_present=1";
+const BEHIND_THE_EMULATORS_BACK: &str = "UPDATE points_ledger_entries SET points = points + 1 WHERE customer_id = 387970841";
+
+/// An app that follows announced changes (so it caches), and one over the same database that
+/// does not (so it answers from the database: the oracle).
+struct Pair {
+    state: AppState,
+    cached: Router,
+    oracle: Router,
+    db: Arc<TestDb>,
+    follower: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Pair {
+    fn drop(&mut self) {
+        self.follower.abort();
+    }
+}
+
+async fn following(db: &Arc<TestDb>) -> (AppState, tokio::task::JoinHandle<()>) {
+    let state = AppState::new(db.pool.clone(), RuntimeConfig::default()).await.unwrap();
+    let follower = tokio::spawn(listen_for_changes(db.pool.clone(), state.tenants.clone(), Duration::from_secs(5)));
+    for _ in 0..250 {
+        if state.tenants.caches.is_on() {
+            return (state, follower);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the change listener did not start");
+}
+
+impl Pair {
+    async fn new() -> Pair {
+        let db = Arc::new(TestDb::with_fixtures().await);
+        let (state, follower) = following(&db).await;
+        let oracle = app(AppState::new(db.pool.clone(), RuntimeConfig::default()).await.unwrap());
+        Pair { cached: app(state.clone()), state, oracle, db, follower }
+    }
+
+    async fn cached(&self, uri: &str) -> TestResponse {
+        TestRequest::on(self.cached.clone(), Method::GET, uri).demo().send().await
+    }
+
+    async fn oracle(&self, uri: &str) -> TestResponse {
+        TestRequest::on(self.oracle.clone(), Method::GET, uri).demo().send().await
+    }
+
+    /// Warms the cache, changes the data behind the emulator's back, and checks the cached
+    /// answer is the old one (so the cache is in use) while the database's differs.
+    async fn stale(&self, uri: &str) {
+        // The first request teaches the process the credential; the second's answer is kept.
+        for _ in 0..2 {
+            let warm = self.cached(uri).await;
+            assert_eq!(warm.status, 200, "{}", warm.text());
+        }
+        let before = self.cached(uri).await.text();
+        sqlx::query(BEHIND_THE_EMULATORS_BACK).execute(&self.db.pool).await.unwrap();
+        assert!(self.cached(uri).await.text() == before, "the answer after the hidden change came from memory");
+        assert!(self.oracle(uri).await.text() != before, "the database's answer changed");
+    }
+
+    async fn assert_fresh(&self, uri: &str) {
+        let (cached, oracle) = (self.cached(uri).await, self.oracle(uri).await);
+        assert_eq!((cached.status, cached.text()), (oracle.status, oracle.text()));
+    }
+}
+
+#[tokio::test]
+async fn a_cached_answer_is_the_same_bytes_and_headers_as_the_databases() {
+    let pair = Pair::new().await;
+    let first = pair.cached(LEDGER).await;
+    let second = pair.cached(LEDGER).await;
+    let oracle = pair.oracle(LEDGER).await;
+    assert_eq!(first.status, 200);
+    let third = pair.cached(LEDGER).await;
+    assert!(second.body == first.body && third.body == first.body && oracle.body == first.body, "identical bytes");
+    for name in ["content-type", "content-length"] {
+        assert_eq!(third.header(name), oracle.header(name), "{name}");
+    }
+    // Another page, another org, another credential for the same org: other answers.
+    let page = pair.cached(&format!("{LEDGER}&page=2")).await;
+    assert_eq!(page.text(), pair.oracle(&format!("{LEDGER}&page=2")).await.text());
+    let other_org = TestRequest::on(pair.cached.clone(), Method::GET, LEDGER).basic("connected.till", DEMO_PASSWORD).send().await;
+    assert_eq!(other_org.status, 404, "{}", other_org.text());
+}
+
+#[tokio::test]
+async fn a_write_through_commit_change_drops_the_cache_before_it_returns() {
+    let pair = Pair::new().await;
+    pair.stale(LEDGER).await;
+    let mut tx = pair.db.pool.begin().await.unwrap();
+    sqlx::query("UPDATE points_ledger_entries SET points = points + 1 WHERE customer_id = 387970841").execute(&mut *tx).await.unwrap();
+    commit_change(&pair.state, tx, "data:default").await.unwrap();
+    pair.assert_fresh(LEDGER).await;
+}
+
+#[tokio::test]
+async fn a_write_endpoint_drops_the_cache_before_it_answers() {
+    let pair = Pair::new().await;
+    pair.stale(LEDGER).await;
+    let bill = json!({"type": "REGULAR", "billNumber": "cache-1", "billAmount": "1250"});
+    let added = TestRequest::on(
+        pair.cached.clone(),
+        Method::POST,
+        "/v2/transactions?identifierName=mobile&identifierValue=919900387941&source=INSTORE",
+    )
+    .demo()
+    .json(&bill)
+    .send()
+    .await;
+    assert_eq!(added.status, 200, "{}", added.text());
+    pair.assert_fresh(LEDGER).await;
+
+    // A refused write changes nothing, so what is cached stays.
+    pair.stale(LEDGER).await;
+    let refused = TestRequest::on(
+        pair.cached.clone(),
+        Method::POST,
+        "/v2/transactions?identifierName=mobile&identifierValue=919900387941&source=INSTORE",
+    )
+    .demo()
+    .json(&bill)
+    .send()
+    .await;
+    assert_eq!(refused.status, 400, "the bill number is taken: {}", refused.text());
+    assert_ne!(pair.cached(LEDGER).await.text(), pair.oracle(LEDGER).await.text(), "still answered from memory");
+}
+
+#[tokio::test]
+async fn reset_and_import_drop_the_cache() {
+    let pair = Pair::new().await;
+    pair.stale(LEDGER).await;
+    let reset = TestRequest::on(pair.cached.clone(), Method::POST, "/__admin/reset").admin().send().await;
+    assert_eq!(reset.status, 200, "{}", reset.text());
+    pair.assert_fresh(LEDGER).await;
+
+    pair.stale(LEDGER).await;
+    let bundle = default_bundle().merged();
+    let import = TestRequest::on(pair.cached.clone(), Method::POST, "/__admin/fixtures").admin().json(&bundle).send().await;
+    assert_eq!(import.status, 200, "{}", import.text());
+    pair.assert_fresh(LEDGER).await;
+}
+
+#[tokio::test]
+async fn a_clock_change_and_a_fault_rule_drop_the_cache() {
+    let pair = Pair::new().await;
+    pair.stale(LEDGER).await;
+    let clock = TestRequest::on(pair.cached.clone(), Method::PUT, "/__admin/clock")
+        .admin()
+        .json(&json!({"frozen_at": "2024-06-21T12:30:00+05:30"}))
+        .send()
+        .await;
+    assert_eq!(clock.status, 200, "{}", clock.text());
+    pair.assert_fresh(LEDGER).await;
+
+    pair.stale(LEDGER).await;
+    let rule = json!({"path": "/v3/users/*/targetGroups", "error": {"code": 8015}});
+    let fault = TestRequest::on(pair.cached.clone(), Method::POST, "/__admin/faults").admin().json(&rule).send().await;
+    assert_eq!(fault.status, 201, "{}", fault.text());
+    pair.assert_fresh(LEDGER).await;
+}
+
+#[tokio::test]
+async fn a_change_announced_by_another_process_drops_the_cache() {
+    let pair = Pair::new().await;
+    pair.stale(LEDGER).await;
+    let (other, other_follower) = following(&pair.db).await;
+    let mut tx = pair.db.pool.begin().await.unwrap();
+    sqlx::query("UPDATE points_ledger_entries SET points = points + 1 WHERE customer_id = 387970841").execute(&mut *tx).await.unwrap();
+    commit_change(&other, tx, "data:default").await.unwrap();
+    let mut fresh = false;
+    for _ in 0..250 {
+        if pair.cached(LEDGER).await.text() == pair.oracle(LEDGER).await.text() {
+            fresh = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    other_follower.abort();
+    assert!(fresh, "the notification from the other process did not drop the cache");
+}
+
+#[tokio::test]
+async fn nothing_is_cached_while_the_clock_runs() {
+    let pair = Pair::new().await;
+    let real = TestRequest::on(pair.cached.clone(), Method::PUT, "/__admin/clock").admin().json(&json!({"mode": "real"})).send().await;
+    assert_eq!(real.status, 200, "{}", real.text());
+    for _ in 0..3 {
+        assert_eq!(pair.cached(LEDGER).await.status, 200);
+    }
+    sqlx::query(BEHIND_THE_EMULATORS_BACK).execute(&pair.db.pool).await.unwrap();
+    pair.assert_fresh(LEDGER).await;
+}
+
+#[tokio::test]
+async fn cached_requests_are_journaled_and_take_faults() {
+    let pair = Pair::new().await;
+    pair.stale(LEDGER).await;
+    let forced = TestRequest::on(pair.cached.clone(), Method::GET, LEDGER).demo().header("X-Emulator-Fault", "status=503").send().await;
+    assert_eq!(forced.status, 503, "{}", forced.text());
+    let pattern = json!({"method": "GET", "path": "/das/getLedgerEntriesWithEventId", "query": {"entity_id": "387970841"}});
+    let mut counted = json!(null);
+    for _ in 0..100 {
+        let count = TestRequest::on(pair.cached.clone(), Method::POST, "/__admin/requests/count").admin().json(&pattern).send().await;
+        counted = count.json();
+        if counted["count"] == 6 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Two warm-ups, the answer kept, the one from memory after the hidden change, the oracle's,
+    // and the faulted one.
+    assert_eq!(counted["count"], 6, "{counted}");
+    let entries = TestRequest::on(pair.cached.clone(), Method::GET, "/__admin/requests").admin().send().await.json();
+    let answered: Vec<_> = entries.as_array().unwrap().iter().filter(|entry| entry["status"] == 200).collect();
+    assert_eq!(answered.len(), 5, "{entries}");
+    assert!(answered.iter().all(|entry| entry["org"] == json!(50406)), "every entry names the org, cached or not: {entries}");
+}
+
+#[tokio::test]
+async fn a_credential_is_decided_from_memory_until_a_change_is_announced() {
+    let pair = Pair::new().await;
+    let whoami = |router: Router| async move { TestRequest::on(router, Method::GET, "/__admin/whoami").demo().send().await };
+    // The first request finds the credential in the database and keeps the org.
+    assert_eq!(whoami(pair.cached.clone()).await.status, 200);
+    sqlx::query("UPDATE tills SET is_active = false WHERE code = 'demo.till'").execute(&pair.db.pool).await.unwrap();
+    assert_eq!(whoami(pair.cached.clone()).await.status, 200, "decided from memory");
+    assert_eq!(whoami(pair.oracle.clone()).await.status, 401);
+    let reset = TestRequest::on(pair.cached.clone(), Method::POST, "/__admin/reset").admin().send().await;
+    assert_eq!(reset.status, 200);
+    assert_eq!(whoami(pair.cached.clone()).await.status, 200, "the reset was heard");
+    sqlx::query("UPDATE tills SET is_active = false WHERE code = 'demo.till'").execute(&pair.db.pool).await.unwrap();
+    assert_eq!(whoami(pair.cached.clone()).await.status, 200, "decided from memory again");
+    let mut tx = pair.db.pool.begin().await.unwrap();
+    sqlx::query("SELECT 1").execute(&mut *tx).await.unwrap();
+    commit_change(&pair.state, tx, "data:default").await.unwrap();
+    assert_eq!(whoami(pair.cached.clone()).await.status, 401);
+}
