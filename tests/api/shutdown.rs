@@ -13,12 +13,15 @@ use crate::{
 };
 
 const IN_FLIGHT: usize = 64;
+/// The process's pool: one connection listens for control-plane changes, the others take
+/// requests to the lock; the rest of the requests wait for one of them.
+const POOL_SIZE: i64 = 16;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_under_load_answers_every_request_in_flight_then_exits_cleanly() {
     let app = TestApp::new().await;
     let url = database_url(&app).await;
-    let mut process = Process::start(&url);
+    let mut process = Process::start_with(&url, &[("EMULATOR_DB_POOL_SIZE", &POOL_SIZE.to_string())]);
     let base = process.base.clone();
     let client = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
     assert_eq!(client.get(format!("{base}/__admin/ready")).send().await.unwrap().status(), 200);
@@ -47,9 +50,7 @@ async fn sigterm_under_load_answers_every_request_in_flight_then_exits_cleanly()
                 .fetch_one(&app.pool)
                 .await
                 .unwrap();
-        // The pool holds 16 connections (one listens for control-plane changes): the rest of the
-        // requests wait for one of them.
-        if waiting >= 15 {
+        if waiting >= POOL_SIZE - 1 {
             break;
         }
         assert!(Instant::now() < deadline, "the requests reach the lock ({waiting} waiting)");
