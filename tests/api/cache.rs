@@ -130,7 +130,9 @@ async fn a_write_endpoint_drops_the_cache_before_it_answers() {
     assert_eq!(added.status, 200, "{}", added.text());
     pair.assert_fresh(LEDGER).await;
 
-    // A refused write changes nothing, so what is cached stays.
+    // A refused write changes nothing, so what is cached stays. (First the successful write's
+    // notification reaches the listener, which drops the caches once more.)
+    tokio::time::sleep(Duration::from_secs(1)).await;
     pair.stale(LEDGER).await;
     let refused = TestRequest::on(
         pair.cached.clone(),
