@@ -262,7 +262,10 @@ pub async fn add_transaction(writer: Writer, params: Params, body: Bytes) -> Api
 /// when all did.
 #[utoipa::path(post, path = "/v2/transactions/bulk", tag = "v2 writes",
     request_body(content = Value, description = "An array of transactions, each with identifierType, identifierValue and source"),
-    responses((status = 200, description = "response[] with entityId, result, errors, warnings; totalCount, failureCount", body = Value)))]
+    responses(
+        (status = 200, description = "Every transaction added: response[] with entityId, result, errors, warnings; totalCount, failureCount", body = Value),
+        (status = 201, description = "Some transactions refused: the same body, each refused item with its errors", body = Value),
+        (status = 400, description = "Every transaction refused: the same body, each item with its errors in the v2 item shape; or, for a body that is not a JSON array of transactions, the v2 envelope", body = Value)))]
 pub async fn add_transactions_bulk(writer: Writer, body: Bytes) -> ApiResult<Response> {
     let Writer { tenant: _, org, mut db, till_id, now } = writer;
     let items = match serde_json::from_slice::<Value>(&body) {
