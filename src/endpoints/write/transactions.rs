@@ -409,10 +409,7 @@ async fn add(
             unique_id: None,
             request_id: None,
             generic_event_id: None,
-            details: json!({
-                "customFields": body::name_values(input.custom_fields.as_ref()),
-                "extendedFields": body::name_values(input.extended_fields.as_ref()),
-            }),
+            details: event_details(input),
         },
     )
     .await?;
@@ -672,10 +669,7 @@ async fn return_bill(
             unique_id: None,
             request_id: None,
             generic_event_id: None,
-            details: json!({
-                "customFields": body::name_values(input.custom_fields.as_ref()),
-                "extendedFields": body::name_values(input.extended_fields.as_ref()),
-            }),
+            details: event_details(input),
         },
     )
     .await?;
@@ -806,4 +800,12 @@ async fn return_bill(
     moved.extend(targets::advance(tx, &counted).await?);
     let raw: Vec<Value> = moved.iter().map(side_effects::target_item).collect();
     Ok((return_id, side_effects::side_effects(&taken_by_currency, -Amount::ONE), raw))
+}
+
+/// What a bill's or a return's event records of the request: its custom and extended fields.
+fn event_details(input: &TransactionInput) -> Value {
+    json!({
+        "customFields": body::name_values(input.custom_fields.as_ref()),
+        "extendedFields": body::name_values(input.extended_fields.as_ref()),
+    })
 }
