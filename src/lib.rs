@@ -53,7 +53,7 @@ pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future
     let follower = tokio::spawn(platform::tenants::listen_for_changes(state.db.clone(), state.tenants.clone(), CONTROL_PLANE_RESYNC));
     let sweeper =
         state.config.tenant_ttl.map(|ttl| tokio::spawn(platform::tenants::remove_idle(state.db.clone(), state.tenants.clone(), ttl)));
-    let (journal, tenants, db) = (state.journal.clone(), state.tenants.clone(), state.db.clone());
+    let (journal, tenants, db, tenant_db) = (state.journal.clone(), state.tenants.clone(), state.db.clone(), state.tenant_db.clone());
     let served = http::server::serve(listener, app(state), shutdown).await;
     follower.abort();
     if let Some(sweeper) = sweeper {
@@ -64,5 +64,6 @@ pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future
     if let Err(error) = tenants.flush_used(&db).await {
         tracing::warn!(%error, "could not record when tenants were last used");
     }
+    tenant_db.close().await;
     served
 }

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use axum::{
     extract::{Request, State},
-    http::{HeaderMap, header},
+    http::{HeaderName, header},
     middleware::Next,
     response::Response,
 };
@@ -34,9 +34,12 @@ pub async fn record(State(state): State<AppState>, mut request: Request, next: N
     }
     let Ok(tenant) = tenant_id_of(request.extensions(), request.headers()) else { return next.run(request).await };
     let (started, received_at) = (Instant::now(), Utc::now());
-    let method = request.method().to_string();
+    let method = request.method().clone();
     let query = request.uri().query().unwrap_or("").to_owned();
-    let headers = redacted(request.headers());
+    // Redacted and turned into JSON by the journal's writer, and only if the entry is written.
+    // Copied, not cloned: a cloned value would hold on to the connection's whole read buffer.
+    let headers: Vec<(HeaderName, Vec<u8>)> =
+        request.headers().iter().map(|(name, value)| (name.clone(), value.as_bytes().to_vec())).collect();
     let decided = DecidedOrg::default();
     request.extensions_mut().insert(decided.clone());
 
@@ -45,18 +48,22 @@ pub async fn record(State(state): State<AppState>, mut request: Request, next: N
     // A request for a tenant that does not exist has no journal to go to.
     if state.tenants.get(&tenant).is_some() {
         let request_id = response.headers().get("x-request-id").and_then(|value| value.to_str().ok()).map(str::to_owned);
-        state.journal.record(JournalEntry {
+        let org_id = decided.0.get().copied();
+        let status = i32::from(response.status().as_u16());
+        let code = response.extensions().get::<RenderedCode>().map(|code| code.0);
+        let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        state.journal.record(tenant.clone(), move || JournalEntry {
             tenant,
             received_at,
-            method,
+            method: method.to_string(),
             path,
             query_params: query_params(&query),
             query,
-            headers,
-            org_id: decided.0.get().copied(),
-            status: i32::from(response.status().as_u16()),
-            code: response.extensions().get::<RenderedCode>().map(|code| code.0),
-            latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+            headers: redacted(&headers),
+            org_id,
+            status,
+            code,
+            latency_ms,
             request_id,
         });
     }
@@ -72,10 +79,10 @@ fn query_params(query: &str) -> Value {
 
 /// Header names in lower case; a password, token or cookie never reaches the journal. Basic auth
 /// keeps its till code, which says who called.
-fn redacted(headers: &HeaderMap) -> Value {
+fn redacted(headers: &[(HeaderName, Vec<u8>)]) -> Value {
     let mut out = Map::new();
     for (name, value) in headers {
-        let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        let text = String::from_utf8_lossy(value).into_owned();
         let kept = if name == header::AUTHORIZATION {
             match text.split_once(' ') {
                 Some((scheme, encoded)) if scheme.eq_ignore_ascii_case("basic") => {

@@ -99,8 +99,13 @@ impl TenantDb {
             state.db_health.report(&error, &state.db);
             ApiError::from(error)
         };
-        let mut db = state.db.acquire().await.map_err(noted)?;
-        store::tenants::use_schema(&mut *db, &tenant.schema).await.map_err(noted)?;
+        let db = if tenant.id == DEFAULT_TENANT {
+            state.db.acquire().await.map_err(noted)?
+        } else {
+            let mut db = state.tenant_db.acquire().await.map_err(noted)?;
+            store::tenants::use_schema(&mut *db, &tenant.schema).await.map_err(noted)?;
+            db
+        };
         state.tenants.mark_used(&tenant.id);
         Ok(TenantDb { tenant, db })
     }

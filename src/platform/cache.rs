@@ -30,9 +30,10 @@ use sqlx::{Postgres, Transaction};
 
 use crate::{model::Org, platform::state::AppState, store};
 
-/// How many answers a process keeps; past that, the cache starts over (repeated requests refill
-/// it at once).
-const MAX_RESPONSES: usize = 2_000;
+/// How many answers (and credentials) a process keeps, and how many bytes of answers; past either,
+/// the cache starts over (repeated requests refill it at once).
+const MAX_ENTRIES: usize = 2_000;
+const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 /// Answers larger than this are not kept.
 pub const MAX_CACHED_BODY: usize = 256 * 1024;
 
@@ -86,33 +87,67 @@ pub struct CachedResponse {
     pub body: Bytes,
 }
 
-/// A map that starts over when full.
+/// What a kept value costs in memory, as far as the budget counts it.
+trait Footprint {
+    fn bytes(&self) -> usize;
+}
+
+impl Footprint for CachedResponse {
+    fn bytes(&self) -> usize {
+        self.body.len() + self.headers.iter().map(|(name, value)| name.as_str().len() + value.len()).sum::<usize>()
+    }
+}
+
+impl Footprint for Org {
+    fn bytes(&self) -> usize {
+        std::mem::size_of::<Org>()
+    }
+}
+
+/// A map that starts over when it holds too many entries or bytes.
 struct Bounded<K, V> {
-    entries: Mutex<HashMap<K, V>>,
-    capacity: usize,
+    entries: Mutex<Kept<K, V>>,
+    max_entries: usize,
+    max_bytes: usize,
+}
+
+struct Kept<K, V> {
+    map: HashMap<K, V>,
+    bytes: usize,
 }
 
 impl<K, V> Default for Bounded<K, V> {
     fn default() -> Self {
-        Bounded { entries: Mutex::default(), capacity: MAX_RESPONSES }
+        Bounded { entries: Mutex::new(Kept { map: HashMap::new(), bytes: 0 }), max_entries: MAX_ENTRIES, max_bytes: MAX_RESPONSE_BYTES }
     }
 }
 
-impl<K: Eq + Hash, V: Clone> Bounded<K, V> {
+impl<K: Eq + Hash, V: Clone + Footprint> Bounded<K, V> {
+    fn kept(&self) -> std::sync::MutexGuard<'_, Kept<K, V>> {
+        self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     fn get(&self, key: &K) -> Option<V> {
-        self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(key).cloned()
+        self.kept().map.get(key).cloned()
     }
 
     fn insert(&self, key: K, value: V) {
-        let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if entries.len() >= self.capacity {
-            entries.clear();
+        let mut kept = self.kept();
+        let bytes = value.bytes();
+        if kept.map.len() >= self.max_entries || kept.bytes + bytes > self.max_bytes {
+            kept.map.clear();
+            kept.bytes = 0;
         }
-        entries.insert(key, value);
+        kept.bytes += bytes;
+        if let Some(replaced) = kept.map.insert(key, value) {
+            kept.bytes -= replaced.bytes();
+        }
     }
 
     fn clear(&self) {
-        self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clear();
+        let mut kept = self.kept();
+        kept.map.clear();
+        kept.bytes = 0;
     }
 }
 

@@ -7,7 +7,7 @@ use sqlx::PgPool;
 use crate::{
     platform::{
         config::RuntimeConfig,
-        db::health::DatabaseHealth,
+        db::{self, health::DatabaseHealth},
         journal::Journal,
         tenants::{self, Tenants},
         tokens::TokenKeys,
@@ -15,9 +15,16 @@ use crate::{
     store,
 };
 
+/// A handle every middleware and handler clones per request: one reference count, not one per
+/// part.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SharedState>);
+
+pub struct SharedState {
+    /// The default tenant's universe (`public`) and the emulator's own tables.
     pub db: PgPool,
+    /// Connections for the other tenants' requests (`db::tenant_pool`).
+    pub tenant_db: PgPool,
     pub config: Arc<RuntimeConfig>,
     pub tenants: Arc<Tenants>,
     pub tokens: Arc<TokenKeys>,
@@ -33,13 +40,22 @@ impl AppState {
         tenants::upgrade_stale(&db).await?;
         let tenants = Tenants::load(&db, config.clock).await?;
         let journal = Journal::start(db.clone(), config.journal_size);
-        Ok(AppState {
+        Ok(AppState(Arc::new(SharedState {
+            tenant_db: db::tenant_pool(&db),
             db,
             config: Arc::new(config),
             tenants: Arc::new(tenants),
             tokens: Arc::new(tokens),
             journal,
             db_health: Arc::default(),
-        })
+        })))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+
+    fn deref(&self) -> &SharedState {
+        &self.0
     }
 }

@@ -110,11 +110,12 @@ pub async fn reachable_customer(
             query.build_query_scalar().fetch_optional(db).await
         }
         CustomerKey::Identifier { kind, value } => {
-            // Emails are matched without regard to case, as mail systems do.
+            // Emails are matched without regard to case, as mail systems do. Comparing lower(value)
+            // first lets the lookup read `customer_identifiers_lookup_any_case`.
             sqlx::query_scalar(
                 "SELECT i.customer_id FROM customer_identifiers i
-                 WHERE i.org_id = $1 AND lower(i.identifier_type) = lower($4)
-                   AND (i.value = $5 OR (lower($4) = 'email' AND lower(i.value) = lower($5)))
+                 WHERE i.org_id = $1 AND lower(i.identifier_type) = lower($4) AND lower(i.value) = lower($5)
+                   AND (i.value = $5 OR lower($4) = 'email')
                    AND ($2::text IS NULL OR upper(i.source) = upper($2))
                    AND ($3::text IS NULL OR i.account_id = $3)
                  ORDER BY i.customer_id

@@ -21,21 +21,36 @@ pub async fn find_customer(db: impl PgExecutor<'_>, org_id: i64, key: CustomerKe
                 .fetch_optional(db)
                 .await
         }
-        // Mobiles are compared as digits, as Capillary normalises them (+91 99..., 9199...).
+        // Mobiles are compared as digits, as Capillary normalises them (+91 99..., 9199...). One
+        // statement per kind, so each reads its own index (migration `identifier_lookups`).
         CustomerKey::Identifier(kind, value) => {
-            sqlx::query_scalar(
-                "SELECT customer_id FROM customer_identifiers
-                 WHERE org_id = $1 AND lower(identifier_type) = lower($2)
-                   AND CASE WHEN lower($2) = 'mobile' THEN regexp_replace(value, '\\D', '', 'g') = regexp_replace($3, '\\D', '', 'g')
-                            WHEN lower($2) = 'email' THEN lower(value) = lower($3)
-                            ELSE value = $3 END
-                 ORDER BY customer_id LIMIT 1",
-            )
-            .bind(org_id)
-            .bind(kind)
-            .bind(value)
-            .fetch_optional(db)
-            .await
+            let kind = kind.to_lowercase();
+            let query = match kind.as_str() {
+                "mobile" => sqlx::query_scalar(
+                    "SELECT customer_id FROM customer_identifiers
+                     WHERE org_id = $1 AND lower(identifier_type) = 'mobile'
+                       AND regexp_replace(value, '\\D', '', 'g') = regexp_replace($2, '\\D', '', 'g')
+                     ORDER BY customer_id LIMIT 1",
+                )
+                .bind(org_id)
+                .bind(value),
+                "email" => sqlx::query_scalar(
+                    "SELECT customer_id FROM customer_identifiers
+                     WHERE org_id = $1 AND lower(identifier_type) = 'email' AND lower(value) = lower($2)
+                     ORDER BY customer_id LIMIT 1",
+                )
+                .bind(org_id)
+                .bind(value),
+                other => sqlx::query_scalar(
+                    "SELECT customer_id FROM customer_identifiers
+                     WHERE org_id = $1 AND value = $2 AND lower(identifier_type) = $3
+                     ORDER BY customer_id LIMIT 1",
+                )
+                .bind(org_id)
+                .bind(value)
+                .bind(other),
+            };
+            query.fetch_optional(db).await
         }
     }
 }

@@ -53,8 +53,8 @@ pub async fn insert(db: impl PgExecutor<'_>, entries: &[JournalEntry]) -> sqlx::
     .map(drop)
 }
 
-/// Keeps the newest `keep` entries of each of these tenants.
-pub async fn prune(db: impl PgExecutor<'_>, tenants: &[String], keep: i64) -> sqlx::Result<()> {
+/// Keeps the newest `keep` entries of each of these tenants; says how many it deleted.
+pub async fn prune(db: impl PgExecutor<'_>, tenants: &[String], keep: i64) -> sqlx::Result<u64> {
     sqlx::query(
         "DELETE FROM public.emulator_requests r
          USING (SELECT t.tenant, (SELECT x.seq FROM public.emulator_requests x WHERE x.tenant = t.tenant
@@ -66,7 +66,14 @@ pub async fn prune(db: impl PgExecutor<'_>, tenants: &[String], keep: i64) -> sq
     .bind(keep)
     .execute(db)
     .await
-    .map(drop)
+    .map(|deleted| deleted.rows_affected())
+}
+
+/// Makes the space of deleted entries reusable. Autovacuum visits a table at most once a minute,
+/// while a busy journal deletes thousands of entries a second: without this the table and its
+/// index grow without end, and every cut reads through the dead entries.
+pub async fn vacuum(db: impl PgExecutor<'_>) -> sqlx::Result<()> {
+    sqlx::query("VACUUM (SKIP_LOCKED) public.emulator_requests").execute(db).await.map(drop)
 }
 
 /// What a journal listing selects; every filter given must match.

@@ -71,8 +71,8 @@ async fn ledger_entries_with_event_id(Caller { org, mut db, .. }: Caller, params
         till_ids: (!ignore_tills).then_some(till_ids),
         window,
     };
-    ensure_customer(&mut db, &org, customer_id, "entity_id").await?;
     let rows = store::ledger::points_entries(&mut *db, &query).await?;
+    let rows = of_existing_customer(&mut db, &org, customer_id, "entity_id", rows).await?;
     Ok(Json(rows.into_iter().map(LedgerRecord::from).collect()))
 }
 
@@ -93,19 +93,27 @@ async fn target_completed_explode_ledger(
         Some(names) => Some(alternate_currency_ids(&mut db, &org, names, "alternateCurrencyNames").await?),
         None => None,
     };
-    ensure_customer(&mut db, &org, customer_id, "userId").await?;
-
     let (created_from, created_until) = days.bounds(org.time_zone);
     let query =
         CompletionQuery { org_id: org.org_id, customer_id, entry_types, created_from, created_until, alternate_currency_ids, window };
     let rows = store::completions::completions_in_ledger(&mut *db, &query).await?;
+    let rows = of_existing_customer(&mut db, &org, customer_id, "userId", rows).await?;
     Ok(Json(rows.into_iter().map(TargetCompletionRecord::from).collect()))
 }
 
-/// A customer of another org gets the same answer as one that does not exist, so nothing leaks.
-async fn ensure_customer(db: &mut PgConnection, org: &Org, customer_id: i64, parameter: &str) -> ApiResult<()> {
-    if store::customers::exists(db, org.org_id, customer_id).await? {
-        return Ok(());
+/// The customer's page, or the 404 of a customer the org does not have. Every row is the
+/// customer's in the caller's org, so only an empty page needs a second statement to tell an
+/// unknown customer from one with nothing to show. A customer of another org gets the same answer
+/// as one that does not exist, so nothing leaks.
+async fn of_existing_customer<Row>(
+    db: &mut PgConnection,
+    org: &Org,
+    customer_id: i64,
+    parameter: &str,
+    rows: Vec<Row>,
+) -> ApiResult<Vec<Row>> {
+    if !rows.is_empty() || store::customers::exists(db, org.org_id, customer_id).await? {
+        return Ok(rows);
     }
     Err(ApiError::not_found(format!("No customer found for {parameter} {customer_id}")).at(parameter))
 }

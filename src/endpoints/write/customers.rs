@@ -381,7 +381,7 @@ async fn existing_owners(tx: &mut PgConnection, org_id: i64, identifiers: &[Iden
         "SELECT DISTINCT i.customer_id, upper(i.source) FROM customer_identifiers i
          JOIN unnest($2::text[], $3::text[]) AS wanted(kind, value)
            ON lower(i.identifier_type) = wanted.kind
-          AND (i.value = wanted.value OR (wanted.kind = 'email' AND lower(i.value) = lower(wanted.value)))
+          AND lower(i.value) = lower(wanted.value) AND (i.value = wanted.value OR wanted.kind = 'email')
          WHERE i.org_id = $1 AND wanted.kind NOT IN ('mobilepush', 'whatsapp', 'android', 'ios')
          ORDER BY 1, 2",
     )

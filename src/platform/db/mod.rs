@@ -68,9 +68,18 @@ pub fn pool_options(max_connections: u32) -> PgPoolOptions {
 /// Session settings of every pooled connection. The endpoints' statements have optional filters
 /// (`$4 IS NULL OR …`) and `LIMIT $n`, which make PostgreSQL plan each execution anew (custom
 /// plans) at several times the cost of running it; a generic plan is made once per connection and
-/// uses the same indexes, since every statement is anchored on the org and customer.
+/// uses the same indexes, since every statement is anchored on the org and customer. Unqualified
+/// names resolve in `public`, the default tenant's universe, so its requests need no statement to
+/// say so (other tenants' connections come from `tenant_pool`).
 pub async fn prepare_connection(connection: &mut PgConnection) -> sqlx::Result<()> {
-    connection.execute("SET plan_cache_mode = force_generic_plan").await.map(drop)
+    connection.execute("SET plan_cache_mode = force_generic_plan; SET search_path = public").await.map(drop)
+}
+
+/// A second pool beside `pool`, to the same server and as large, for the requests of tenants other
+/// than `default`: each of them names its schema on the connection it takes, so the connections
+/// of the default tenant's pool always stay in `public`. Connects only when first used.
+pub fn tenant_pool(pool: &PgPool) -> PgPool {
+    pool_options(pool.options().get_max_connections()).connect_lazy_with((*pool.connect_options()).clone())
 }
 
 async fn create_database_if_missing(options: &PgConnectOptions) -> anyhow::Result<()> {
