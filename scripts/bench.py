@@ -70,14 +70,16 @@ ENDPOINTS = [
     },
 ]
 
-# wrk: requests from a file of "path<TAB>header: value<TAB>...", each thread starting elsewhere in
-# it; at the end, the figures as JSON into WRK_REPORT.
+# wrk: requests from a file of "path<TAB>header: value<TAB>...". Each thread goes round its own
+# slice of the file, so that no request comes back before a whole slice of others (more than the
+# response cache holds) has been asked: the cold mix is never answered from memory. At the end,
+# the figures as JSON into WRK_REPORT.
 WRK_SCRIPT = r"""
-local lines, position = {}, 0
+local lines, first, size, position = {}, 0, 1, 0
 local threads, counter = {}, 0
 function setup(thread)
   counter = counter + 1
-  thread:set("offset", counter)
+  thread:set("index", counter - 1)
   table.insert(threads, thread)
 end
 function init(args)
@@ -91,11 +93,13 @@ function init(args)
     end
     table.insert(lines, {fields[1], headers})
   end
-  position = (offset * 7919) % #lines
+  local count = tonumber(args[2]) or 1
+  size = math.max(1, math.floor(#lines / count))
+  first = (index * size) % #lines
 end
 function request()
-  position = position % #lines + 1
-  local line = lines[position]
+  local line = lines[first + position + 1]
+  position = (position + 1) % size
   return wrk.format("GET", line[1], line[2])
 end
 function done(summary, latency, requests)
@@ -191,7 +195,7 @@ def wrk(url, lines_file, seconds, concurrency, threads, work):
             f.write(WRK_SCRIPT)
     if os.path.exists(report):
         os.remove(report)
-    command = ["wrk", "-t", str(threads), "-c", str(concurrency), "-d", f"{seconds}s", "--timeout", "10s", "-s", script, url, "--", lines_file]
+    command = ["wrk", "-t", str(threads), "-c", str(concurrency), "-d", f"{seconds}s", "--timeout", "10s", "-s", script, url, "--", lines_file, str(threads)]
     subprocess.run(command, check=True, capture_output=True, env={**os.environ, "WRK_REPORT": report})
     with open(report) as f:
         figures = json.load(f)
@@ -208,7 +212,7 @@ def wrk(url, lines_file, seconds, concurrency, threads, work):
 
 def write_lines(path, requests):
     with open(path, "w") as f:
-        for path_and_query, headers in requests:
+        for path_and_query, headers, *_ in requests:
             f.write("\t".join([path_and_query] + [f"{name}: {value}" for name, value in headers.items()]) + "\n")
 
 
@@ -257,17 +261,25 @@ def cold_requests(db_url, rng, count):
             f"&end_date={day(start + span)}&is_filter_not_based_on_date={int(ignore_dates)}&till_ids=-1&is_till_not_present=1"
             f"&page={page}&count={size}",
             {"Authorization": gen_auth(org)},
+            {"org": org, "id": cid, "types": "{" + types + "}", "first_day": "" if ignore_dates else day(start),
+             "last_day": "" if ignore_dates else day(start + span), "lim": size, "off": (page - 1) * size},
         ))
         cid, org, _ = customer()
-        start = rng.randrange(0, 400)
+        start, span, page = rng.randrange(0, 400), rng.choice([30, 90, 365, 540]), rng.choice([1, 1, 2])
         completion.append((
             f"/das/getTargetCompletedExplodeLedger?ledgerEntryTypes=CREDIT&userId={cid}&startDate={day(start)}"
-            f"&endDate={day(start + rng.choice([30, 90, 365, 540]))}&page={rng.choice([1, 1, 2])}",
+            f"&endDate={day(start + span)}&page={page}",
             {"Authorization": gen_auth(org)},
+            {"org": org, "id": cid, "types": "{CREDIT}", "first_day": day(start), "last_day": day(start + span), "lim": 10, "off": (page - 1) * 10},
         ))
         cid, org, _ = customer()
-        flags = "&includeInactiveTargets=true" if rng.random() < 0.5 else ""
-        v3.append((f"/v3/users/{cid}/targetGroups?{flags.lstrip('&')}".rstrip("?"), {"Authorization": gen_auth(org)}))
+        inactive_targets = rng.random() < 0.5
+        flags = "&includeInactiveTargets=true" if inactive_targets else ""
+        v3.append((
+            f"/v3/users/{cid}/targetGroups?{flags.lstrip('&')}".rstrip("?"),
+            {"Authorization": gen_auth(org)},
+            {"org": org, "id": cid, "inactive_targets": str(inactive_targets).lower()},
+        ))
     # Explode needs event ids: a few of each sampled customer's events, by id or by bill.
     picked = sorted({customer()[0] for _ in range(min(count, customers))})
     rows = psql(
@@ -281,58 +293,367 @@ def cold_requests(db_url, rng, count):
         index = int(cid) - FIRST_CUSTOMER
         for _ in range(max(1, count // max(1, len(rows)))):
             chosen = ",".join(rng.sample(ids, min(len(ids), rng.choice([1, 1, 2, 3]))))
-            identifier = rng.choice([f"identifierName=id&identifierValue={cid}", f"identifierName=mobile&identifierValue=91{7_000_000_000 + index}"])
-            flags = "".join(f"&{flag}=true" for flag in ["getBillDetails", "getPointsEarnedBreakup", "getCustomFields", "getPaymentModes"] if rng.random() < 0.5)
-            explode.append((f"/v2/pointsLedger/getLedgerExplodeInfo?{identifier}&source=INSTORE&eventIds={chosen}{flags}", {"Authorization": gen_auth(int(org))}))
+            by_id, mobile = rng.random() < 0.5, f"91{7_000_000_000 + index}"
+            identifier = f"identifierName=id&identifierValue={cid}" if by_id else f"identifierName=mobile&identifierValue={mobile}"
+            flags = [flag for flag in ["getBillDetails", "getPointsEarnedBreakup", "getCustomFields", "getPaymentModes"] if rng.random() < 0.5]
+            explode.append((
+                f"/v2/pointsLedger/getLedgerExplodeInfo?{identifier}&source=INSTORE&eventIds={chosen}" + "".join(f"&{flag}=true" for flag in flags),
+                {"Authorization": gen_auth(int(org))},
+                {"org": int(org), "id": int(cid), "by_id": int(by_id), "mobile": mobile, "ids": "{" + chosen + "}",
+                 "bill_blocks": int(bool({"getBillDetails", "getPointsEarnedBreakup", "getPaymentModes"} & set(flags)))},
+            ))
     rng.shuffle(explode)
     return {"das-ledger": das, "das-completion": completion, "v2-explode": explode[:count], "v3-target-groups": v3}, customers, orgs
 
 
-# --- pgbench: each endpoint's own statements, random customers -------------------------------------
+# --- pgbench: each endpoint's own statements, over the cold mix's own requests --------------------
+#
+# Every cold request's values go into a table of the benchmark's (schema `bench`), together with
+# what the endpoint derives from them (times in the org's zone, the groups a customer's targets
+# are in, whether a page is empty). A pgbench transaction picks one request by its number (a
+# primary-key lookup: the only statement the endpoint does not run) and runs the statements the
+# endpoint runs for it: the same texts as the store's (a NULL parameter is passed as '' through
+# NULLIF), in the same order, skipping those the endpoint skips, with generic plans as the
+# emulator's connections use. They are copies of the store's SQL: change both together.
 
-PGBENCH_PRELUDE = r"""\set c random(0, :customers - 1)
-\set org 900001 + :c % :orgs
-\set id 80000000000 + :c
-\set start random(0, 520)
-"""
+LEDGER_ENTRIES = r"""SELECT l.ledger_entry_type, l.cps_id, l.config_metadata, l.points_ledger_id, l.created_on,
+       c.name AS points_category_name, l.event_subject_id, e.processing_time,
+       l.points, c.category_type, e.event_type_id, l.program_id,
+       l.entity_metadata, e.request_id, l.customer_id, e.event_time, e.event_name,
+       e.generic_event_id, e.event_log_id, e.till_id, e.unique_id
+FROM points_ledger_entries l
+JOIN event_logs e ON e.event_log_id = l.event_log_id AND e.org_id = l.org_id
+JOIN points_categories c ON c.points_category_id = l.points_category_id AND c.org_id = l.org_id
+WHERE l.org_id = :org AND l.customer_id = :id
+  AND l.alternate_currency_id IS NULL
+  AND l.ledger_entry_type = ANY(:types::text[])
+  AND (NULLIF(:cf, '')::timestamptz IS NULL OR l.created_on >= NULLIF(:cf, '')::timestamptz)
+  AND (NULLIF(:cu, '')::timestamptz IS NULL OR l.created_on < NULLIF(:cu, '')::timestamptz)
+  AND (NULLIF(:tills, '')::bigint[] IS NULL OR e.till_id = ANY(NULLIF(:tills, '')::bigint[]))
+ORDER BY l.points_ledger_id DESC
+LIMIT :lim OFFSET :off"""
 
-PGBENCH = {
-    "das-ledger": PGBENCH_PRELUDE + r"""SELECT EXISTS (SELECT 1 FROM customers WHERE org_id = :org AND customer_id = :id);
-SELECT l.ledger_entry_type, l.cps_id, l.config_metadata, l.points_ledger_id, l.created_on, c.name, l.event_subject_id, e.processing_time, l.points, c.category_type, e.event_type_id, l.program_id, l.entity_metadata, e.request_id, l.customer_id, e.event_time, e.event_name, e.generic_event_id, e.event_log_id, e.till_id, e.unique_id FROM points_ledger_entries l JOIN event_logs e ON e.event_log_id = l.event_log_id AND e.org_id = l.org_id JOIN points_categories c ON c.points_category_id = l.points_category_id AND c.org_id = l.org_id WHERE l.org_id = :org AND l.customer_id = :id AND l.alternate_currency_id IS NULL AND l.ledger_entry_type = ANY('{CREDIT,DEBIT}') AND l.created_on >= timestamptz '2023-01-01' + make_interval(days => :start) AND l.created_on < timestamptz '2023-01-01' + make_interval(days => :start + 90) ORDER BY l.points_ledger_id DESC LIMIT 10 OFFSET 0;
-""",
-    "das-completion": PGBENCH_PRELUDE + r"""SELECT EXISTS (SELECT 1 FROM customers WHERE org_id = :org AND customer_id = :id);
-SELECT tc.event_log_id, tc.source_id, tc.source_type, g.name, r.name, p.ref_code, m.name, e.event_time, e.till_id FROM target_completions tc JOIN event_logs e ON e.event_log_id = tc.event_log_id AND e.org_id = tc.org_id JOIN target_groups g ON g.target_group_id = tc.target_group_id AND g.org_id = tc.org_id LEFT JOIN target_rules r ON r.target_rule_id = tc.target_rule_id LEFT JOIN target_periods p ON p.period_id = tc.period_id LEFT JOIN milestones m ON m.milestone_id = tc.milestone_id JOIN LATERAL (SELECT max(l.points_ledger_id) AS newest_entry FROM points_ledger_entries l WHERE l.org_id = tc.org_id AND l.event_log_id = tc.event_log_id AND l.customer_id = tc.customer_id AND l.ledger_entry_type = ANY('{CREDIT}') AND l.created_on >= timestamptz '2023-01-01' + make_interval(days => :start) AND l.alternate_currency_id IS NULL) matched ON matched.newest_entry IS NOT NULL WHERE tc.org_id = :org AND tc.customer_id = :id ORDER BY matched.newest_entry DESC LIMIT 10 OFFSET 0;
-""",
-    "v2-explode": PGBENCH_PRELUDE + r"""SELECT c.customer_id FROM customers c WHERE c.org_id = :org AND c.customer_id = :id;
-SELECT e.event_log_id, e.event_name, e.event_time, e.details FROM event_logs e WHERE e.org_id = :org AND e.customer_id = :id ORDER BY e.event_time DESC LIMIT 3;
-SELECT l.event_log_id, l.points FROM points_ledger_entries l WHERE l.org_id = :org AND l.customer_id = :id ORDER BY l.points_ledger_id DESC LIMIT 3;
-SELECT a.event_log_id, a.value, p.name FROM points_awards a JOIN programs p ON p.program_id = a.program_id WHERE a.org_id = :org AND a.event_log_id IN (SELECT event_log_id FROM points_ledger_entries WHERE org_id = :org AND customer_id = :id ORDER BY points_ledger_id DESC LIMIT 3);
-SELECT b.bill_number, b.bill_amount FROM bills b WHERE b.org_id = :org AND b.event_log_id IN (SELECT event_log_id FROM points_ledger_entries WHERE org_id = :org AND customer_id = :id ORDER BY points_ledger_id DESC LIMIT 3);
-SELECT i.item_code, i.amount FROM bill_line_items i WHERE i.org_id = :org AND i.event_log_id IN (SELECT event_log_id FROM points_ledger_entries WHERE org_id = :org AND customer_id = :id ORDER BY points_ledger_id DESC LIMIT 3);
-""",
-    "v3-target-groups": PGBENCH_PRELUDE + r"""SELECT EXISTS (SELECT 1 FROM customers WHERE org_id = :org AND customer_id = :id);
-SELECT g.target_group_id, g.name FROM target_groups g WHERE g.org_id = :org AND EXISTS (SELECT 1 FROM user_targets ut JOIN target_rules r ON r.target_rule_id = ut.target_rule_id WHERE ut.org_id = :org AND ut.customer_id = :id AND r.target_group_id = g.target_group_id);
-SELECT ut.user_target_id, ut.target_value, ut.achieved_value, r.name, p.ref_code, p.start_time, p.end_time, (SELECT c.target_achieved_event_log_id FROM target_completions c WHERE c.user_target_id = ut.user_target_id AND c.milestone_id IS NULL ORDER BY c.event_log_id LIMIT 1) FROM user_targets ut JOIN target_rules r ON r.target_rule_id = ut.target_rule_id JOIN target_periods p ON p.period_id = ut.period_id WHERE ut.org_id = :org AND ut.customer_id = :id;
-SELECT p.period_id, p.ref_code FROM target_periods p WHERE p.org_id = :org AND p.target_group_id IN (SELECT target_group_id FROM target_groups WHERE org_id = :org);
-SELECT milestone_id, name FROM milestones WHERE org_id = :org;
-SELECT us.user_streak_id, us.status FROM user_streaks us JOIN streaks s ON s.streak_id = us.streak_id WHERE us.org_id = :org AND us.customer_id = :id;
-""",
+SELECT_COMPLETIONS = r"""SELECT tc.event_log_id, tc.customer_id, tc.source_id, tc.source_type, tc.parent_event_log_id,
+       tc.return_event_log_id, tc.target_achieved_event_log_id, tc.target_achieved_event_log_created_on,
+       tc.unified_targets_achieved_created_on, tc.bill_id, tc.target_group_id, g.name AS target_group_name,
+       g.description AS target_group_description, tc.target_rule_id, r.name AS target_rule_name,
+       r.description AS target_rule_description, tc.period_id, p.ref_code AS period_ref_code, m.name AS milestone_name,
+       tc.target_value, tc.achieved_value, tc.trigger_value,
+       e.event_type_id, e.event_time, e.processing_time, e.till_id, e.unique_id,
+       e.details->>'targetGroupName' AS recorded_target_group_name, e.details->>'targetName' AS recorded_target_name,
+       e.details->>'targetDescription' AS recorded_target_description
+FROM target_completions tc
+JOIN event_logs e ON e.event_log_id = tc.event_log_id AND e.org_id = tc.org_id
+JOIN target_groups g ON g.target_group_id = tc.target_group_id AND g.org_id = tc.org_id
+LEFT JOIN target_rules r ON r.target_rule_id = tc.target_rule_id
+LEFT JOIN target_periods p ON p.period_id = tc.period_id
+LEFT JOIN milestones m ON m.milestone_id = tc.milestone_id"""
+
+COMPLETIONS_IN_LEDGER = SELECT_COMPLETIONS + r"""
+JOIN LATERAL (
+    SELECT max(l.points_ledger_id) AS newest_entry
+    FROM points_ledger_entries l
+    WHERE l.org_id = tc.org_id AND l.event_log_id = tc.event_log_id AND l.customer_id = tc.customer_id
+      AND l.ledger_entry_type = ANY(:types::text[])
+      AND l.created_on >= :cf::timestamptz
+      AND (NULLIF(:cu, '')::timestamptz IS NULL OR l.created_on < NULLIF(:cu, '')::timestamptz)
+      AND CASE WHEN NULLIF(:cur, '')::bigint[] IS NULL THEN l.alternate_currency_id IS NULL
+               ELSE l.alternate_currency_id = ANY(NULLIF(:cur, '')::bigint[]) END
+) matched ON matched.newest_entry IS NOT NULL
+WHERE tc.org_id = :org AND tc.customer_id = :id
+ORDER BY matched.newest_entry DESC
+LIMIT :lim OFFSET :off"""
+
+CUSTOMER_EXISTS = "SELECT EXISTS (SELECT 1 FROM customers WHERE org_id = :org AND customer_id = :id)"
+
+REACHABLE_BY_ID = r"""SELECT c.customer_id FROM customers c WHERE c.org_id = :org AND c.customer_id = :id AND (((:src::text IS NULL OR upper(c.source) = upper(:src)) AND (NULLIF(:acct, '')::text IS NULL OR c.account_id = NULLIF(:acct, ''))) OR EXISTS (SELECT 1 FROM customer_identifiers si WHERE si.org_id = c.org_id AND si.customer_id = c.customer_id AND (:src::text IS NULL OR upper(si.source) = upper(:src)) AND (NULLIF(:acct, '')::text IS NULL OR si.account_id = NULLIF(:acct, ''))))"""
+
+REACHABLE_BY_IDENTIFIER = r"""SELECT i.customer_id FROM customer_identifiers i
+WHERE i.org_id = :org AND lower(i.identifier_type) = lower(:kind) AND lower(i.value) = lower(:mobile)
+  AND (i.value = :mobile OR lower(:kind) = 'email')
+  AND (:src::text IS NULL OR upper(i.source) = upper(:src))
+  AND (NULLIF(:acct, '')::text IS NULL OR i.account_id = NULLIF(:acct, ''))
+ORDER BY i.customer_id
+LIMIT 1"""
+
+EVENTS_BY_IDS = r"""SELECT e.event_log_id, e.org_id, e.customer_id, e.event_name, e.event_time, e.till_id, e.event_reference_id,
+       e.unique_id, e.request_id, e.details, coalesce(e.customer_id = ANY(:customers::bigint[]) OR EXISTS (SELECT 1 FROM points_transfers t
+            WHERE t.event_log_id = e.event_log_id AND (t.from_customer_id = ANY(:customers::bigint[]) OR t.to_customer_id = ANY(:customers::bigint[]))) OR (e.user_group_id = ANY(:groups::bigint[]) AND (NOT :primary_only::boolean OR e.customer_id = (SELECT g.primary_customer_id FROM user_groups g WHERE g.group_id = e.user_group_id))),
+       false) AS owned
+FROM event_logs e WHERE e.org_id = ANY(:orgs::bigint[]) AND e.event_log_id = ANY(:ids::bigint[]) ORDER BY e.event_log_id"""
+
+AWARDS = r"""SELECT a.event_log_id, a.award_type, a.line_item_id, a.program_id,
+       coalesce(a.extra->>'programName', p.name) AS program_name,
+       a.promotion_id, coalesce(a.extra->>'promotionName', pr.name) AS promotion_name,
+       pr.start_date AS promotion_start_date, pr.end_date AS promotion_end_date,
+       a.value,
+       coalesce((a.extra->>'awardedValue')::numeric, a.value + coalesce((a.extra->>'returnPoints')::numeric, 0)) AS awarded_value,
+       (a.extra->>'returnPoints')::numeric AS return_points,
+       a.expires_on, a.expiry_type, a.conversion_date, a.awarded_on,
+       a.allocation_strategy_id, a.allocation_strategy_name, a.expiry_strategy_id, a.expiry_strategy_name,
+       a.points_category_id, pc.name AS points_category_name,
+       ac.identifier AS alternate_currency_identifier, ac.name AS alternate_currency_name,
+       a.extra->'sourceValue' AS source_value, a.extra->'awardActionDetails' AS award_action_details
+FROM points_awards a
+JOIN programs p ON p.program_id = a.program_id
+LEFT JOIN promotions pr ON pr.promotion_id = a.promotion_id
+LEFT JOIN points_categories pc ON pc.points_category_id = a.points_category_id
+LEFT JOIN alternate_currencies ac ON ac.alternate_currency_id = a.alternate_currency_id
+WHERE a.org_id = ANY(:orgs::bigint[]) AND a.event_log_id = ANY(:ids::bigint[])
+  AND (a.alternate_currency_id IS NULL OR :all_currencies::boolean OR a.alternate_currency_id = ANY(:currencies::bigint[]))
+ORDER BY a.event_log_id, a.position, a.points_award_id"""
+
+BILL_STATEMENTS = [
+    r"""SELECT event_log_id, bill_type, bill_number, gross_amount, discount, bill_amount, note, source, bill_date,
+       return_bill_id, return_type, return_date, return_amount
+FROM bills WHERE org_id = ANY(:orgs::bigint[]) AND event_log_id = ANY(:ids::bigint[]) ORDER BY event_log_id""",
+    r"""SELECT event_log_id, line_item_id, item_code, source, serial_number, gross_amount, discount, amount, rate, qty,
+       return_amount, return_rate, return_qty, return_value
+FROM bill_line_items WHERE org_id = ANY(:orgs::bigint[]) AND event_log_id = ANY(:ids::bigint[])
+ORDER BY event_log_id, position, line_item_id""",
+    r"""SELECT event_log_id, mode FROM bill_payment_modes WHERE org_id = ANY(:orgs::bigint[]) AND event_log_id = ANY(:ids::bigint[])
+ORDER BY event_log_id, position""",
+    r"""SELECT event_log_id, slab_number, slab_name, program_id, is_default_program FROM point_in_time_slabs
+WHERE org_id = ANY(:orgs::bigint[]) AND event_log_id = ANY(:ids::bigint[]) ORDER BY event_log_id, position, program_id""",
+]
+
+REDEMPTION_STATEMENTS = [
+    r"""SELECT event_log_id, points_redeemed, redemption_purpose, transaction_number,
+       redemption_id, billing_time, external_reference_number, notes, group_redemption
+FROM points_redemptions WHERE org_id = ANY(:orgs::bigint[]) AND event_log_id = ANY(:ids::bigint[])
+UNION ALL
+SELECT v.event_log_id, r.points_redeemed, r.redemption_purpose, r.transaction_number,
+       r.redemption_id, r.billing_time, r.external_reference_number, r.notes, r.group_redemption
+FROM points_redemption_reversals v JOIN points_redemptions r ON r.event_log_id = v.redemption_event_log_id
+WHERE v.org_id = ANY(:orgs::bigint[]) AND v.event_log_id = ANY(:ids::bigint[])""",
+    r"""SELECT r.event_log_id, NULL::text AS side, r.program_id, p.name AS program_name, r.points
+FROM points_redemption_programs r JOIN programs p ON p.program_id = r.program_id
+WHERE r.org_id = ANY(:orgs::bigint[]) AND r.event_log_id = ANY(:ids::bigint[]) ORDER BY r.event_log_id, r.position, r.program_id""",
+]
+
+TRANSFER_STATEMENTS = [
+    r"""SELECT t.event_log_id, t.transfer_type, t.notes,
+       t.from_customer_id, coalesce(t.from_first_name, f.first_name) AS from_first_name,
+       coalesce(t.from_last_name, f.last_name) AS from_last_name,
+       t.to_customer_id, coalesce(t.to_first_name, r.first_name) AS to_first_name,
+       coalesce(t.to_last_name, r.last_name) AS to_last_name
+FROM points_transfers t
+JOIN customers f ON f.customer_id = t.from_customer_id
+JOIN customers r ON r.customer_id = t.to_customer_id
+WHERE t.org_id = ANY(:orgs::bigint[]) AND t.event_log_id = ANY(:ids::bigint[])""",
+    r"""SELECT t.event_log_id, t.side, t.program_id, p.name AS program_name, t.points
+FROM points_transfer_programs t JOIN programs p ON p.program_id = t.program_id
+WHERE t.org_id = ANY(:orgs::bigint[]) AND t.event_log_id = ANY(:ids::bigint[]) ORDER BY t.event_log_id, t.side, t.position, t.program_id""",
+]
+
+CUSTOMER_PROFILE = r"""SELECT customer_id, first_name, last_name, source, account_id, org_source_id, loyalty_type,
+       lifetime_purchases, created_on, last_updated_on, created_by, last_updated_by, custom_fields
+FROM customers WHERE org_id = :org AND customer_id = :id"""
+
+COMM_CHANNELS = r"""SELECT identifier_type, value, account_id, is_primary, verified, subscribed, attributes
+FROM customer_identifiers
+WHERE org_id = :org AND customer_id = :id AND lower(identifier_type) = ANY(:channel_types::text[])
+ORDER BY position, identifier_type, value"""
+
+ORG_RELEASE = "SELECT reports_achievement_times, reports_2026_target_fields FROM org_releases WHERE org_id = :org"
+
+VISIBLE_GROUPS = r"""SELECT g.target_group_id, g.name, g.preferred_till_id, g.target_evaluation_type, g.tracking_type,
+       g.created_on, g.last_updated_on, g.created_by, g.last_updated_by, enrolled.first_user_target_id
+FROM target_groups g
+CROSS JOIN LATERAL (
+    SELECT min(ut.user_target_id) AS first_user_target_id
+    FROM user_targets ut JOIN target_rules r ON r.target_rule_id = ut.target_rule_id
+    WHERE ut.org_id = :org AND ut.customer_id = :id AND r.target_group_id = g.target_group_id
+) enrolled
+WHERE g.org_id = :org
+  AND (:inactive_groups::boolean OR g.is_active)
+  AND NOT (g.target_group_id = ANY(:excluded::bigint[]))
+  AND (enrolled.first_user_target_id IS NOT NULL
+       OR EXISTS (SELECT 1 FROM target_group_audiences a
+                  WHERE a.org_id = :org AND a.target_group_id = g.target_group_id AND a.customer_id = :id))
+ORDER BY g.target_group_id"""
+
+TARGETS = r"""SELECT * FROM (
+    SELECT r.target_group_id, ut.user_target_id, p.period_id, r.program_id,
+           ac.identifier AS alternate_currency_identifier, ac.name AS alternate_currency_name,
+           p.ref_code, p.start_date, p.end_date, p.start_time, p.end_time,
+           ut.target_value, ut.achieved_value,
+           r.name AS target_name, r.target_type, r.target_entity, r.target_rule_id, r.event_name,
+           ut.enrolled_on, ut.achieved_on, coalesce(ut.last_updated_on, ut.enrolled_on) AS last_updated_on, ut.un_enrolled,
+           (SELECT c.target_achieved_event_log_id FROM target_completions c
+            WHERE c.user_target_id = ut.user_target_id AND c.milestone_id IS NULL
+            ORDER BY c.event_log_id LIMIT 1) AS target_achieved_event_log_id
+    FROM user_targets ut
+    JOIN target_rules r ON r.target_rule_id = ut.target_rule_id
+    JOIN target_periods p ON p.period_id = ut.period_id
+    LEFT JOIN alternate_currencies ac ON ac.alternate_currency_id = r.alternate_currency_id
+    WHERE ut.org_id = :org AND ut.customer_id = :id AND r.target_group_id = ANY(:enrolled::bigint[])
+      AND (:inactive_targets::boolean OR r.is_active) AND (NULLIF(:rule, '')::bigint IS NULL OR r.target_rule_id = NULLIF(:rule, '')::bigint OR r.target_group_id = NULLIF(:rule, '')::bigint)
+    UNION ALL
+    SELECT r.target_group_id, NULL, p.period_id, r.program_id,
+           ac.identifier, ac.name,
+           p.ref_code, p.start_date, p.end_date, p.start_time, p.end_time,
+           r.target_value, 0::numeric,
+           r.name, r.target_type, r.target_entity, r.target_rule_id, r.event_name,
+           NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, false, NULL::bigint
+    FROM target_periods p
+    JOIN target_rules r ON r.target_group_id = p.target_group_id
+    LEFT JOIN alternate_currencies ac ON ac.alternate_currency_id = r.alternate_currency_id
+    WHERE p.org_id = :org AND p.target_group_id = ANY(:audience::bigint[])
+      AND (:inactive_targets::boolean OR r.is_active) AND (NULLIF(:rule, '')::bigint IS NULL OR r.target_rule_id = NULLIF(:rule, '')::bigint OR r.target_group_id = NULLIF(:rule, '')::bigint)
+) targets
+ORDER BY target_group_id, start_time, period_id, target_rule_id, user_target_id"""
+
+MILESTONES = r"""SELECT milestone_id, target_rule_id, trigger_name, trigger_value
+FROM milestones WHERE org_id = :org AND target_rule_id = ANY(:rule_ids::bigint[])
+ORDER BY target_rule_id, milestone_id"""
+
+USER_MILESTONES = r"""SELECT user_target_id, milestone_id, achieved_on FROM user_milestones
+WHERE org_id = :org AND user_target_id = ANY(:user_target_ids::bigint[])"""
+
+USER_STREAKS = r"""SELECT s.target_group_id, us.user_streak_id, s.streak_id, s.name AS streak_name, us.status,
+       us.current_count, s.total_target_count, us.achieved_user_target_id, us.achieved_on,
+       (SELECT count(*) FROM user_targets ut JOIN target_rules r ON r.target_rule_id = ut.target_rule_id
+        WHERE ut.org_id = :org AND ut.customer_id = :id AND r.target_group_id = s.target_group_id
+          AND (s.target_rule_id IS NULL OR ut.target_rule_id = s.target_rule_id)
+          AND ut.achieved_on > :instant::timestamptz) AS achieved_after
+FROM user_streaks us JOIN streaks s ON s.streak_id = us.streak_id
+WHERE us.org_id = :org AND us.customer_id = :id AND s.target_group_id = ANY(:streak_groups::bigint[])
+ORDER BY s.target_group_id, us.user_streak_id"""
+
+
+def with_values_of(table, sql):
+    """The statement with each `:name` read from the request row `b` of `table` (for setup)."""
+    return re.sub(r"(?<!:):([a-z_]+)", r"b.\1", sql)
+
+
+def all_rows(sql):
+    """The statement without its page: every row the endpoint could page through."""
+    return re.sub(r"\s*LIMIT :lim OFFSET :off\s*$", "", sql)
+
+
+# Per endpoint: the request table's columns (those the cold mix fills first, then those derived in
+# SQL), the derivation, and the pgbench script.
+REQUEST_TABLES = {
+    "das-ledger": {
+        "table": "bench.das_ledger",
+        "columns": "org bigint, id bigint, types text, first_day text, last_day text, lim int, off int",
+        "derived": "cf text DEFAULT '', cu text DEFAULT '', tills text DEFAULT '', empty int",
+        "setup": [
+            "UPDATE bench.das_ledger b SET cf = (first_day::date::timestamp AT TIME ZONE o.time_zone)::text,"
+            " cu = ((last_day::date + 1)::timestamp AT TIME ZONE o.time_zone)::text FROM orgs o WHERE o.org_id = b.org AND first_day <> ''",
+            f"UPDATE bench.das_ledger b SET empty = ((SELECT count(*) FROM ({with_values_of('b', all_rows(LEDGER_ENTRIES))}) q) <= b.off)::int",
+        ],
+        "script": [LEDGER_ENTRIES, ("empty", [CUSTOMER_EXISTS])],
+    },
+    "das-completion": {
+        "table": "bench.das_completion",
+        "columns": "org bigint, id bigint, types text, first_day text, last_day text, lim int, off int",
+        "derived": "cf text, cu text, cur text DEFAULT '', empty int",
+        "setup": [
+            "UPDATE bench.das_completion b SET cf = (first_day::date::timestamp AT TIME ZONE o.time_zone)::text,"
+            " cu = ((last_day::date + 1)::timestamp AT TIME ZONE o.time_zone)::text FROM orgs o WHERE o.org_id = b.org",
+            f"UPDATE bench.das_completion b SET empty = ((SELECT count(*) FROM ({with_values_of('b', all_rows(COMPLETIONS_IN_LEDGER))}) q) <= b.off)::int",
+        ],
+        "script": [COMPLETIONS_IN_LEDGER, ("empty", [CUSTOMER_EXISTS])],
+    },
+    "v2-explode": {
+        "table": "bench.v2_explode",
+        "columns": "org bigint, id bigint, by_id int, mobile text, ids text, bill_blocks int",
+        "derived": "by_mobile int, kind text DEFAULT 'mobile', src text DEFAULT 'INSTORE', acct text DEFAULT '', orgs text, customers text,"
+        " groups text DEFAULT '{}', primary_only boolean DEFAULT false, all_currencies boolean DEFAULT false, currencies text DEFAULT '{}',"
+        " bills int, completions int, redemptions int, transfers int",
+        "setup": [
+            "UPDATE bench.v2_explode b SET by_mobile = 1 - by_id, orgs = '{' || org || '}', customers = '{' || id || '}',"
+            " bills = bill_blocks * (SELECT count(*) FROM event_logs e WHERE e.event_log_id = ANY(b.ids::bigint[])"
+            "   AND e.event_name IN ('TransactionAdd', 'NewBill', 'GroupTransactionAdd', 'ReturnBill'))::int,"
+            " completions = (SELECT count(*) FROM event_logs e WHERE e.event_log_id = ANY(b.ids::bigint[]) AND e.event_name = 'TargetCompleted')::int,"
+            " redemptions = (SELECT count(*) FROM event_logs e WHERE e.event_log_id = ANY(b.ids::bigint[])"
+            "   AND e.event_name IN ('PointsRedemption', 'PointsRedemptionReversal'))::int,"
+            " transfers = (SELECT count(*) FROM event_logs e WHERE e.event_log_id = ANY(b.ids::bigint[]) AND e.event_name = 'PointsTransfer')::int",
+            "UPDATE bench.v2_explode SET bills = least(bills, 1), completions = least(completions, 1), redemptions = least(redemptions, 1),"
+            " transfers = least(transfers, 1)",
+        ],
+        "script": [
+            ("by_id", [REACHABLE_BY_ID]),
+            ("by_mobile", [REACHABLE_BY_IDENTIFIER]),
+            EVENTS_BY_IDS,
+            "SELECT EXISTS (SELECT 1 FROM alternate_currencies WHERE org_id = ANY(:orgs::bigint[]))",
+            AWARDS,
+            ("bills", BILL_STATEMENTS),
+            ("completions", [SELECT_COMPLETIONS + " WHERE tc.org_id = ANY(:orgs::bigint[]) AND tc.event_log_id = ANY(:ids::bigint[])"]),
+            ("redemptions", REDEMPTION_STATEMENTS),
+            ("transfers", TRANSFER_STATEMENTS),
+        ],
+    },
+    "v3-target-groups": {
+        "table": "bench.v3_target_groups",
+        "columns": "org bigint, id bigint, inactive_targets boolean",
+        "derived": "inactive_groups boolean DEFAULT false, excluded text DEFAULT '{}', rule text DEFAULT '', instant text DEFAULT now()::text,"
+        " channel_types text DEFAULT '{mobile,email,wechat,android,ios,line,whatsapp}', enrolled text, audience text, streak_groups text,"
+        " rule_ids text, user_target_ids text",
+        "setup": [
+            "UPDATE bench.v3_target_groups b SET"
+            " enrolled = (SELECT coalesce(array_agg(target_group_id) FILTER (WHERE first_user_target_id IS NOT NULL), '{}')::text"
+            f"   FROM ({with_values_of('b', VISIBLE_GROUPS)}) g),"
+            " audience = (SELECT coalesce(array_agg(target_group_id) FILTER (WHERE first_user_target_id IS NULL), '{}')::text"
+            f"   FROM ({with_values_of('b', VISIBLE_GROUPS)}) g),"
+            " streak_groups = (SELECT coalesce(array_agg(target_group_id) FILTER (WHERE tracking_type IN ('STREAKS', 'NON_CONTINUOUS_STREAKS')), '{}')::text"
+            f"   FROM ({with_values_of('b', VISIBLE_GROUPS)}) g)",
+            "UPDATE bench.v3_target_groups b SET"
+            f" rule_ids = (SELECT coalesce(array_agg(DISTINCT target_rule_id), '{{}}')::text FROM ({with_values_of('b', TARGETS)}) t),"
+            " user_target_ids = (SELECT coalesce(array_agg(user_target_id) FILTER (WHERE user_target_id IS NOT NULL), '{}')::text"
+            f"   FROM ({with_values_of('b', TARGETS)}) t)",
+        ],
+        "script": [CUSTOMER_PROFILE, COMM_CHANNELS, ORG_RELEASE, VISIBLE_GROUPS, TARGETS, MILESTONES, USER_MILESTONES, USER_STREAKS],
+    },
 }
 
 
-def pgbench(db_url, endpoint, customers, orgs, seconds, concurrency, threads, work):
+def load_request_tables(db_url, cold, work):
+    """Fills each endpoint's request table from the cold mix and derives the rest in SQL."""
+    psql(db_url, "DROP SCHEMA IF EXISTS bench CASCADE; CREATE SCHEMA bench")
+    for name, spec in REQUEST_TABLES.items():
+        keys = [column.split()[0] for column in spec["columns"].split(", ")]
+        path = os.path.join(work, f"{name}-values.tsv")
+        with open(path, "w") as f:
+            for n, (_, _, values) in enumerate(cold[name], 1):
+                f.write("\t".join([str(n)] + [str(values[key]) for key in keys]) + "\n")
+        psql(db_url, f"CREATE TABLE {spec['table']} (n int PRIMARY KEY, {spec['columns']}, {spec['derived']})")
+        subprocess.run(["psql", db_url, "-Xq", "-c", f"\\copy {spec['table']} (n, {', '.join(keys)}) FROM '{path}'"], check=True)
+        for statement in spec["setup"]:
+            psql(db_url, statement)
+        psql(db_url, f"ANALYZE {spec['table']}")
+
+
+def pgbench_script(spec):
+    lines = [r"\set n random(1, :rows)", f"SELECT * FROM {spec['table']} WHERE n = :n \\gset"]
+    for step in spec["script"]:
+        if isinstance(step, tuple):
+            flag, statements = step
+            lines.append(f"\\if :{flag}")
+            lines += [" ".join(statement.split()) + ";" for statement in statements]
+            lines.append("\\endif")
+        else:
+            lines.append(" ".join(step.split()) + ";")
+    return "\n".join(lines) + "\n"
+
+
+def pgbench(db_url, endpoint, rows, seconds, concurrency, threads, work):
     script = os.path.join(work, f"pgbench-{endpoint}.sql")
     with open(script, "w") as f:
-        f.write(PGBENCH[endpoint])
+        f.write(pgbench_script(REQUEST_TABLES[endpoint]))
     prefix = os.path.join(work, f"pgbench-{endpoint}-log")
     for name in os.listdir(work):
         if name.startswith(os.path.basename(prefix)):
             os.remove(os.path.join(work, name))
     command = [
         "pgbench", "-n", "-M", "prepared", "-c", str(concurrency), "-j", str(threads), "-T", str(seconds),
-        "-D", f"customers={customers}", "-D", f"orgs={orgs}", "-f", script, "-l", f"--log-prefix={prefix}", db_url,
+        "-D", f"rows={rows}", "-f", script, "-l", f"--log-prefix={prefix}", db_url,
     ]
-    out = subprocess.run(command, capture_output=True, text=True, cwd=work)
+    # Generic plans, as the emulator's connections make them (db::prepare_connection).
+    env = {**os.environ, "PGOPTIONS": os.environ.get("PGOPTIONS", "") + " -c plan_cache_mode=force_generic_plan"}
+    out = subprocess.run(command, capture_output=True, text=True, cwd=work, env=env)
     if out.returncode != 0:
         raise SystemExit(f"bench: pgbench failed for {endpoint}: {out.stderr[-2000:]}")
     tps = float(re.search(r"tps = ([0-9.]+)", out.stdout).group(1))
@@ -353,9 +674,11 @@ def pgbench(db_url, endpoint, customers, orgs, seconds, concurrency, threads, wo
 # --- the servers ----------------------------------------------------------------------------------
 
 
-def start_emulator(processes, binary, db_url, work, pool_size=None):
+def start_emulator(processes, binary, db_url, work, pool_size=None, response_cache=True):
     port = free_port()
     env = {**os.environ, "DATABASE_URL": db_url, "EMULATOR_LISTEN": f"127.0.0.1:{port}", "RUST_LOG": "warn", "EMULATOR_FIXTURES": "fixtures/default"}
+    if not response_cache:
+        env["EMULATOR_RESPONSE_CACHE"] = "off"
     if pool_size:
         env["EMULATOR_DB_POOL_SIZE"] = str(pool_size)
     log = open(os.path.join(work, "emulator.log"), "a")
@@ -486,7 +809,8 @@ def run_benchmark(args, processes, db_url, work):
     generated_in, generate_output = generate(args.binary, db_url, args.ledger_entries, work)
     print(f"bench: generated {args.ledger_entries} ledger entries in {generated_in} s")
     print(generate_output.rstrip())
-    cold, customers, orgs = cold_requests(db_url, rng, 200 if args.smoke else 4000)
+    cold, customers, orgs = cold_requests(db_url, rng, 200 if args.smoke else 6000)
+    load_request_tables(db_url, cold, work)
     emulator, base = start_emulator(processes, args.serve_binary or args.binary, db_url, work, args.pool_size)
     samples = manifest_samples()
     results, failures = {}, []
@@ -540,7 +864,7 @@ def run_benchmark(args, processes, db_url, work):
             wrk(prism_base, lines, max(1, warmup), concurrency, args.threads, work)
             results[name]["prism"] = wrk(prism_base, lines, seconds, concurrency, args.threads, work)
             processes.stop(prism)
-        results[name]["db"] = pgbench(db_url, name, customers, orgs, seconds, concurrency, args.threads, work)
+        results[name]["db"] = pgbench(db_url, name, len(cold[name]), seconds, concurrency, args.threads, work)
 
     report = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -659,15 +983,17 @@ GROWING = ["customers", "customer_identifiers", "event_logs", "points_ledger_ent
 
 def run_explain(args, db_url, work):
     generated_in, _ = generate(args.binary, db_url, args.ledger_entries, work)
-    print(f"bench: generated {args.ledger_entries} ledger entries in {generated_in} s; the plans of each endpoint's statements for one generated customer:")
+    cold, _, _ = cold_requests(db_url, random.Random(7), 50)
+    load_request_tables(db_url, cold, work)
+    print(f"bench: generated {args.ledger_entries} ledger entries in {generated_in} s; the plans of each endpoint's statements for its first cold request:")
     failures = []
-    values = {"org": FIRST_ORG + 1, "id": FIRST_CUSTOMER + 1, "start": 100}
-    for endpoint, script in PGBENCH.items():
-        statements = [line for line in script.splitlines() if line.strip() and not line.startswith("\\")]
+    for endpoint, spec in REQUEST_TABLES.items():
+        names = [row[0] for row in psql(db_url, f"SELECT column_name FROM information_schema.columns WHERE table_schema = 'bench' AND table_name = '{spec['table'].split('.')[1]}'")]
+        values = dict(zip(names, psql(db_url, f"SELECT {', '.join(names)} FROM {spec['table']} WHERE n = 1")[0]))
+        statements = [step for step in spec["script"] if isinstance(step, str)] + [s for step in spec["script"] if isinstance(step, tuple) for s in step[1]]
         for n, statement in enumerate(statements, 1):
-            for name, value in values.items():
-                statement = re.sub(rf":{name}\b", str(value), statement)
-            plan = "\n".join(row[0] for row in psql(db_url, "SET plan_cache_mode = force_generic_plan; EXPLAIN (COSTS OFF) " + statement))
+            literal = re.sub(r"(?<!:):([a-z_]+)", lambda match: "'" + values[match.group(1)].replace("'", "''") + "'", statement)
+            plan = "\n".join(row[0] for row in psql(db_url, "EXPLAIN (COSTS OFF) " + literal))
             print(f"\n--- {endpoint}, statement {n}\n{plan}")
             scanned = [table for table in GROWING if re.search(rf"Seq Scan on {table}\b", plan)]
             if scanned:
@@ -681,8 +1007,10 @@ def run_scale(args, processes, db_url, work):
     runs, failures = [], []
     for size in sizes:
         generated_in, _ = generate(args.binary, db_url, size, work)
-        cold, _, _ = cold_requests(db_url, random.Random(7), 200 if args.smoke else 2000)
-        emulator, base = start_emulator(processes, args.serve_binary or args.binary, db_url, work, args.pool_size)
+        cold, _, _ = cold_requests(db_url, random.Random(7), 200 if args.smoke else 6000)
+        # The smallest sizes have few distinct requests; the cache off, every size measures the
+        # database path, which is what grows with the data.
+        emulator, base = start_emulator(processes, args.serve_binary or args.binary, db_url, work, args.pool_size, response_cache=False)
         endpoints = {}
         for name, requests in cold.items():
             lines = os.path.join(work, f"{name}-scale.txt")

@@ -67,6 +67,7 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
 fn cache_key(state: &AppState, request: &Request) -> Option<ResponseKey> {
     let path = request.uri().path();
     if request.method() != Method::GET
+        || !state.config.response_cache
         || !state.tenants.caches.is_on()
         || state.db_health.is_down()
         || !CACHEABLE.iter().any(|pattern| crate::endpoints::path_matches(pattern, path))

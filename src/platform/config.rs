@@ -111,6 +111,10 @@ pub struct Settings {
     /// "off" ignores the X-Emulator-Fault request header.
     #[arg(long, env = "EMULATOR_FAULT_HEADER", value_enum, default_value = "on", global = true)]
     pub fault_header: Switch,
+    /// "off" answers every read from the database, never from this process's memory of an
+    /// identical earlier request (README "Response cache").
+    #[arg(long, env = "EMULATOR_RESPONSE_CACHE", value_enum, default_value = "on", global = true)]
+    pub response_cache: Switch,
     /// Connections in the database pool; unset: two per CPU core (at least 4).
     #[arg(long, env = "EMULATOR_DB_POOL_SIZE", value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
     pub db_pool_size: Option<u32>,
@@ -210,6 +214,7 @@ impl Settings {
             tenant_ttl: self.tenant_ttl,
             journal_size: self.journal_size,
             fault_header: self.fault_header == Switch::On,
+            response_cache: self.response_cache == Switch::On,
         }
     }
 
@@ -261,6 +266,7 @@ pub struct RuntimeConfig {
     pub tenant_ttl: Option<Duration>,
     pub journal_size: usize,
     pub fault_header: bool,
+    pub response_cache: bool,
 }
 
 impl Default for RuntimeConfig {
@@ -277,6 +283,7 @@ impl Default for RuntimeConfig {
             tenant_ttl: None,
             journal_size: 1000,
             fault_header: true,
+            response_cache: true,
         }
     }
 }

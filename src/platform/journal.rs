@@ -165,3 +165,36 @@ fn newest_of_each_tenant(pending: VecDeque<Pending>, keep: i64) -> Vec<JournalEn
     kept.reverse();
     kept.into_iter().map(|entry| (entry.entry)()).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pending(tenant: &str, path: &str) -> Pending {
+        let (tenant, path) = (tenant.to_owned(), path.to_owned());
+        Pending {
+            tenant: tenant.clone(),
+            entry: Box::new(move || JournalEntry {
+                tenant,
+                received_at: chrono::Utc::now(),
+                method: "GET".to_owned(),
+                path,
+                query: String::new(),
+                query_params: serde_json::json!({}),
+                headers: serde_json::json!({}),
+                org_id: None,
+                status: 200,
+                code: None,
+                latency_ms: 0.0,
+                request_id: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn of_each_tenant_only_the_newest_entries_a_journal_keeps_are_written_in_their_order() {
+        let recorded = ["a1", "b1", "a2", "a3", "b2", "a4"].map(|name| pending(&name[..1], name));
+        let written: Vec<String> = newest_of_each_tenant(recorded.into_iter().collect(), 2).into_iter().map(|entry| entry.path).collect();
+        assert_eq!(written, ["b1", "a3", "b2", "a4"]);
+    }
+}

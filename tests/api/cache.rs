@@ -257,3 +257,24 @@ async fn a_credential_is_decided_from_memory_until_a_change_is_announced() {
     commit_change(&pair.state, tx, "data:default").await.unwrap();
     assert_eq!(whoami(pair.cached.clone()).await.status, 401);
 }
+
+#[tokio::test]
+async fn with_the_response_cache_off_every_read_comes_from_the_database() {
+    let db = Arc::new(TestDb::with_fixtures().await);
+    let (state, follower) = following(&db).await;
+    let config = RuntimeConfig { response_cache: false, ..RuntimeConfig::default() };
+    let uncached = app(AppState::new(db.pool.clone(), config).await.unwrap());
+    let cached = app(state);
+    let read = |router: &Router| TestRequest::on(router.clone(), Method::GET, LEDGER).demo().send();
+    for _ in 0..2 {
+        assert_eq!(read(&uncached).await.status, 200);
+        assert_eq!(read(&cached).await.status, 200);
+    }
+    let before = read(&uncached).await.text();
+    sqlx::query(BEHIND_THE_EMULATORS_BACK).execute(&db.pool).await.unwrap();
+    assert_eq!(read(&cached).await.text(), before, "the app with the cache on answered from memory");
+    let after = read(&uncached).await.text();
+    assert_ne!(after, before, "the app with the cache off read the hidden change");
+    assert!(after.contains("\"points\""), "{after}");
+    follower.abort();
+}
