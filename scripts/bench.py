@@ -826,7 +826,7 @@ def run_benchmark(args, processes, db_url, work):
         write_lines(cold_file, cold[name])
         write_lines(hot_file, [hot_request])
         # Every cold request must be a 200 too: a 4xx would be a cheap answer, not a benchmark.
-        for path, headers in cold[name][:5]:
+        for path, headers, _ in cold[name][:5]:
             status, answer = fetch(base + path, headers)
             if status != 200:
                 failures.append(f"{name}: {path} answered {status} {answer[:300]!r}")
