@@ -446,16 +446,18 @@ FROM points_transfer_programs t JOIN programs p ON p.program_id = t.program_id
 WHERE t.org_id = ANY(:orgs::bigint[]) AND t.event_log_id = ANY(:ids::bigint[]) ORDER BY t.event_log_id, t.side, t.position, t.program_id""",
 ]
 
-CUSTOMER_PROFILE = r"""SELECT customer_id, first_name, last_name, source, account_id, org_source_id, loyalty_type,
-       lifetime_purchases, created_on, last_updated_on, created_by, last_updated_by, custom_fields
-FROM customers WHERE org_id = :org AND customer_id = :id"""
+PROFILE_WITH_CHANNELS = r"""SELECT c.customer_id, c.first_name, c.last_name, c.source, c.account_id, c.org_source_id, c.loyalty_type,
+    c.lifetime_purchases, c.created_on, c.last_updated_on, c.created_by, c.last_updated_by, c.custom_fields,
+       (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                   'identifier_type', i.identifier_type, 'value', i.value, 'account_id', i.account_id,
+                   'is_primary', i.is_primary, 'verified', i.verified, 'subscribed', i.subscribed,
+                   'attributes', i.attributes)
+               ORDER BY i.position, i.identifier_type, i.value), '[]')
+        FROM customer_identifiers i
+        WHERE i.org_id = c.org_id AND i.customer_id = c.customer_id AND lower(i.identifier_type) = ANY(:channel_types::text[])) AS channels
+FROM customers c WHERE c.org_id = :org AND c.customer_id = :id"""
 
-COMM_CHANNELS = r"""SELECT identifier_type, value, account_id, is_primary, verified, subscribed, attributes
-FROM customer_identifiers
-WHERE org_id = :org AND customer_id = :id AND lower(identifier_type) = ANY(:channel_types::text[])
-ORDER BY position, identifier_type, value"""
-
-ORG_RELEASE = "SELECT reports_achievement_times, reports_2026_target_fields FROM org_releases WHERE org_id = :org"
+# The org's release comes with the org the credential decides, kept in memory (store::orgs).
 
 VISIBLE_GROUPS = r"""SELECT g.target_group_id, g.name, g.preferred_till_id, g.target_evaluation_type, g.tracking_type,
        g.created_on, g.last_updated_on, g.created_by, g.last_updated_by, enrolled.first_user_target_id
@@ -504,12 +506,12 @@ TARGETS = r"""SELECT * FROM (
 ) targets
 ORDER BY target_group_id, start_time, period_id, target_rule_id, user_target_id"""
 
-MILESTONES = r"""SELECT milestone_id, target_rule_id, trigger_name, trigger_value
+MILESTONES_AND_REACHED = r"""SELECT milestone_id, target_rule_id, trigger_name, trigger_value, NULL::bigint AS user_target_id, NULL::timestamptz AS achieved_on
 FROM milestones WHERE org_id = :org AND target_rule_id = ANY(:rule_ids::bigint[])
-ORDER BY target_rule_id, milestone_id"""
-
-USER_MILESTONES = r"""SELECT user_target_id, milestone_id, achieved_on FROM user_milestones
-WHERE org_id = :org AND user_target_id = ANY(:user_target_ids::bigint[])"""
+UNION ALL
+SELECT milestone_id, NULL, NULL, NULL, user_target_id, achieved_on
+FROM user_milestones WHERE org_id = :org AND user_target_id = ANY(:user_target_ids::bigint[])
+ORDER BY user_target_id NULLS FIRST, target_rule_id, milestone_id"""
 
 USER_STREAKS = r"""SELECT s.target_group_id, us.user_streak_id, s.streak_id, s.name AS streak_name, us.status,
        us.current_count, s.total_target_count, us.achieved_user_target_id, us.achieved_on,
@@ -605,7 +607,7 @@ REQUEST_TABLES = {
             " user_target_ids = (SELECT coalesce(array_agg(user_target_id) FILTER (WHERE user_target_id IS NOT NULL), '{}')::text"
             f"   FROM ({with_values_of('b', TARGETS)}) t)",
         ],
-        "script": [CUSTOMER_PROFILE, COMM_CHANNELS, ORG_RELEASE, VISIBLE_GROUPS, TARGETS, MILESTONES, USER_MILESTONES, USER_STREAKS],
+        "script": [PROFILE_WITH_CHANNELS, VISIBLE_GROUPS, TARGETS, MILESTONES_AND_REACHED, USER_STREAKS],
     },
 }
 

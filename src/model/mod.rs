@@ -8,7 +8,7 @@ pub mod time;
 
 pub use decimal::Decimal;
 pub use kinds::{AwardType, CompletionSource, EventKind, LedgerEntryType, StreakStatus, TargetEvaluationType, TrackingType, TransferSide};
-pub use org::Org;
+pub use org::{Org, Release};
 
 /// A closed set of values, each spelled one way on the wire and in the database.
 pub trait TextEnum: Sized + Copy + 'static {

@@ -1,17 +1,37 @@
 //! How Capillary writes an instant, in the time zone of the org the data belongs to.
 
-use chrono::{DateTime, Offset, Timelike, Utc};
+use std::sync::LazyLock;
+
+use chrono::{
+    DateTime, Offset, Timelike, Utc,
+    format::{Item, StrftimeItems},
+};
 use chrono_tz::Tz;
+
+// Patterns parsed once: an answer prints dozens of instants, and parsing the pattern each time
+// cost more than printing.
+static WITH_OFFSET: LazyLock<Vec<Item<'static>>> = LazyLock::new(|| parsed("%Y-%m-%dT%H:%M:%S%.3f%z"));
+static WALL_CLOCK_Z: LazyLock<Vec<Item<'static>>> = LazyLock::new(|| parsed("%Y-%m-%dT%H:%M:%S%.3fZ"));
+static SECONDS: LazyLock<Vec<Item<'static>>> = LazyLock::new(|| parsed("%Y-%m-%d %H:%M:%S"));
+static ISO_SECONDS: LazyLock<Vec<Item<'static>>> = LazyLock::new(|| parsed("%Y-%m-%dT%H:%M:%S"));
+
+fn parsed(pattern: &'static str) -> Vec<Item<'static>> {
+    StrftimeItems::new(pattern).parse().unwrap_or_default()
+}
+
+fn print(pattern: &[Item<'static>], instant: DateTime<Tz>) -> String {
+    instant.format_with_items(pattern.iter()).to_string()
+}
 
 /// `2024-06-20T12:23:15.000+0530`: milliseconds and a colon-less offset (v3 answers, auth errors).
 pub fn with_offset(instant: DateTime<Utc>, zone: Tz) -> String {
-    instant.with_timezone(&zone).format("%Y-%m-%dT%H:%M:%S%.3f%z").to_string()
+    print(&WITH_OFFSET, instant.with_timezone(&zone))
 }
 
 /// `2024-06-20T00:00:00.000Z`: the org's wall-clock time followed by a literal `Z`, as v3 prints
 /// period boundaries.
 pub fn wall_clock_z(instant: DateTime<Utc>, zone: Tz) -> String {
-    instant.with_timezone(&zone).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    print(&WALL_CLOCK_Z, instant.with_timezone(&zone))
 }
 
 /// `2024-06-20 12:23:15.0`: `yyyy-MM-dd HH:mm:ss.S`, the fraction as Java's `Timestamp` prints it
@@ -20,12 +40,12 @@ pub fn java_timestamp(instant: DateTime<Utc>, zone: Tz) -> String {
     let local = instant.with_timezone(&zone);
     let nanos = local.nanosecond() % 1_000_000_000;
     let fraction = if nanos == 0 { "0".to_owned() } else { format!("{nanos:09}").trim_end_matches('0').to_owned() };
-    format!("{}.{fraction}", local.format("%Y-%m-%d %H:%M:%S"))
+    format!("{}.{fraction}", print(&SECONDS, local))
 }
 
 /// `2024-06-20 12:23:15`: whole seconds, no fraction (a manual adjustment's `createdOn`).
 pub fn plain_seconds(instant: DateTime<Utc>, zone: Tz) -> String {
-    instant.with_timezone(&zone).format("%Y-%m-%d %H:%M:%S").to_string()
+    print(&SECONDS, instant.with_timezone(&zone))
 }
 
 /// `2024-06-20T12:23:15+05:30` or `2024-06-20T12:23:15Z`: the `*ISO` twin Capillary prints next to
@@ -41,7 +61,7 @@ pub fn iso_twin(instant: DateTime<Utc>, zone: Tz) -> String {
         let minutes = offset.unsigned_abs() / 60;
         format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60)
     };
-    format!("{}{suffix}", local.format("%Y-%m-%dT%H:%M:%S"))
+    format!("{}{suffix}", print(&ISO_SECONDS, local))
 }
 
 #[cfg(test)]

@@ -83,6 +83,8 @@ pub struct ClockView {
 mod tests {
     use chrono_tz::Tz;
 
+    use crate::model::Release;
+
     use super::*;
 
     fn at(instant: &str) -> DateTime<Utc> {
@@ -90,7 +92,7 @@ mod tests {
     }
 
     fn org(clock: Option<DateTime<Utc>>) -> Org {
-        Org { org_id: 1, name: "Org".to_owned(), time_zone: Tz::UTC, clock }
+        Org { org_id: 1, name: "Org".to_owned(), time_zone: Tz::UTC, clock, release: Release::CURRENT }
     }
 
     fn clock(configured: Option<DateTime<Utc>>, bundle: Option<DateTime<Utc>>) -> TenantClock {

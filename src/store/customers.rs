@@ -5,8 +5,9 @@
 //! identifiers is in that source; `None` for the source means every source (`source=ALL`).
 
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 use serde_json::Value;
-use sqlx::{FromRow, PgExecutor, Postgres, QueryBuilder};
+use sqlx::{AssertSqlSafe, FromRow, PgExecutor, Postgres, QueryBuilder, types::Json};
 
 use crate::model::Decimal;
 
@@ -60,7 +61,7 @@ pub struct CustomerProfile {
     pub custom_fields: Value,
 }
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct CommChannel {
     pub identifier_type: String,
     pub value: String,
@@ -156,29 +157,43 @@ pub async fn reachable_group(
     query.build_query_as().fetch_optional(db).await
 }
 
+const PROFILE_COLUMNS: &str = "c.customer_id, c.first_name, c.last_name, c.source, c.account_id, c.org_source_id, c.loyalty_type,
+    c.lifetime_purchases, c.created_on, c.last_updated_on, c.created_by, c.last_updated_by, c.custom_fields";
+
 pub async fn profile(db: impl PgExecutor<'_>, org_id: i64, customer_id: i64) -> sqlx::Result<Option<CustomerProfile>> {
-    sqlx::query_as::<_, CustomerProfile>(
-        "SELECT customer_id, first_name, last_name, source, account_id, org_source_id, loyalty_type,
-                lifetime_purchases, created_on, last_updated_on, created_by, last_updated_by, custom_fields
-         FROM customers WHERE org_id = $1 AND customer_id = $2",
-    )
-    .bind(org_id)
-    .bind(customer_id)
-    .fetch_optional(db)
-    .await
+    let sql = format!("SELECT {PROFILE_COLUMNS} FROM customers c WHERE c.org_id = $1 AND c.customer_id = $2");
+    sqlx::query_as::<_, CustomerProfile>(AssertSqlSafe(sql)).bind(org_id).bind(customer_id).fetch_optional(db).await
 }
 
-/// The customer's communication channels in profile order.
-pub async fn comm_channels(db: impl PgExecutor<'_>, org_id: i64, customer_id: i64) -> sqlx::Result<Vec<CommChannel>> {
-    sqlx::query_as::<_, CommChannel>(
-        "SELECT identifier_type, value, account_id, is_primary, verified, subscribed, attributes
-         FROM customer_identifiers
-         WHERE org_id = $1 AND customer_id = $2 AND lower(identifier_type) = ANY($3)
-         ORDER BY position, identifier_type, value",
-    )
-    .bind(org_id)
-    .bind(customer_id)
-    .bind(COMM_CHANNEL_TYPES)
-    .fetch_all(db)
-    .await
+#[derive(FromRow)]
+struct ProfileWithChannels {
+    #[sqlx(flatten)]
+    profile: CustomerProfile,
+    channels: Json<Vec<CommChannel>>,
+}
+
+/// The customer's profile and communication channels (in profile order), in one statement.
+pub async fn profile_with_channels(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    customer_id: i64,
+) -> sqlx::Result<Option<(CustomerProfile, Vec<CommChannel>)>> {
+    let sql = format!(
+        "SELECT {PROFILE_COLUMNS},
+                (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                            'identifier_type', i.identifier_type, 'value', i.value, 'account_id', i.account_id,
+                            'is_primary', i.is_primary, 'verified', i.verified, 'subscribed', i.subscribed,
+                            'attributes', i.attributes)
+                        ORDER BY i.position, i.identifier_type, i.value), '[]')
+                 FROM customer_identifiers i
+                 WHERE i.org_id = c.org_id AND i.customer_id = c.customer_id AND lower(i.identifier_type) = ANY($3)) AS channels
+         FROM customers c WHERE c.org_id = $1 AND c.customer_id = $2"
+    );
+    let row = sqlx::query_as::<_, ProfileWithChannels>(AssertSqlSafe(sql))
+        .bind(org_id)
+        .bind(customer_id)
+        .bind(COMM_CHANNEL_TYPES)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(|row| (row.profile, row.channels.0)))
 }

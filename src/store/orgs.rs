@@ -1,13 +1,17 @@
-//! Orgs, the credentials that decide them (tills and OAuth clients), their connections and their
-//! Capillary release.
+//! Orgs (with their Capillary release), the credentials that decide them (tills and OAuth
+//! clients), and their connections.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
-use sqlx::{FromRow, PgConnection, PgExecutor};
+use sqlx::{AssertSqlSafe, FromRow, PgConnection, PgExecutor};
 use subtle::ConstantTimeEq;
 
-use crate::model::Org;
+use crate::model::{Org, Release};
+
+/// An org's columns, its release's with it: `FROM orgs o LEFT JOIN org_releases r` (the release
+/// is read with the org, and kept in memory with the credential that decided it).
+const ORG_COLUMNS: &str = "o.org_id, o.name, o.time_zone, o.clock, r.reports_achievement_times, r.reports_2026_target_fields";
 
 #[derive(FromRow)]
 struct OrgRow {
@@ -15,13 +19,21 @@ struct OrgRow {
     name: String,
     time_zone: String,
     clock: Option<DateTime<Utc>>,
+    reports_achievement_times: Option<bool>,
+    reports_2026_target_fields: Option<bool>,
 }
 
 impl From<OrgRow> for Org {
     fn from(row: OrgRow) -> Org {
         // PostgreSQL checked the zone on insert; a zone chrono-tz lacks falls back to UTC.
         let time_zone = row.time_zone.parse().unwrap_or(Tz::UTC);
-        Org { org_id: row.org_id, name: row.name, time_zone, clock: row.clock }
+        let release = match (row.reports_achievement_times, row.reports_2026_target_fields) {
+            (Some(reports_achievement_times), Some(reports_2026_target_fields)) => {
+                Release { reports_achievement_times, reports_2026_target_fields }
+            }
+            _ => Release::CURRENT,
+        };
+        Org { org_id: row.org_id, name: row.name, time_zone, clock: row.clock, release }
     }
 }
 
@@ -35,10 +47,8 @@ pub struct OAuthClient {
 
 #[tracing::instrument(skip_all)]
 pub async fn find_org(db: impl PgExecutor<'_>, org_id: i64) -> sqlx::Result<Option<Org>> {
-    let row = sqlx::query_as::<_, OrgRow>("SELECT org_id, name, time_zone, clock FROM orgs WHERE org_id = $1")
-        .bind(org_id)
-        .fetch_optional(db)
-        .await?;
+    let sql = format!("SELECT {ORG_COLUMNS} FROM orgs o LEFT JOIN org_releases r ON r.org_id = o.org_id WHERE o.org_id = $1");
+    let row = sqlx::query_as::<_, OrgRow>(AssertSqlSafe(sql)).bind(org_id).fetch_optional(db).await?;
     Ok(row.map(Org::from))
 }
 
@@ -48,13 +58,12 @@ pub async fn find_org(db: impl PgExecutor<'_>, org_id: i64) -> sqlx::Result<Opti
 /// The password is compared here, in constant time, not by the query: how long a wrong guess
 /// takes says nothing about how much of it was right.
 pub async fn org_for_till(db: impl PgExecutor<'_>, till_code: &str, password_md5: &str) -> sqlx::Result<Option<Org>> {
-    let row = sqlx::query_as::<_, TillLogin>(
-        "SELECT o.org_id, o.name, o.time_zone, o.clock, t.password_md5 FROM tills t JOIN orgs o USING (org_id)
-         WHERE t.code = $1 AND t.is_active",
-    )
-    .bind(till_code)
-    .fetch_optional(db)
-    .await?;
+    let sql = format!(
+        "SELECT {ORG_COLUMNS}, t.password_md5 FROM tills t JOIN orgs o ON o.org_id = t.org_id
+         LEFT JOIN org_releases r ON r.org_id = o.org_id
+         WHERE t.code = $1 AND t.is_active"
+    );
+    let row = sqlx::query_as::<_, TillLogin>(AssertSqlSafe(sql)).bind(till_code).fetch_optional(db).await?;
     let given = password_md5.to_ascii_lowercase();
     let matches = |row: &TillLogin| row.password_md5.as_ref().is_some_and(|stored| bool::from(stored.as_bytes().ct_eq(given.as_bytes())));
     Ok(row.filter(matches).map(|row| Org::from(row.org)))
@@ -80,43 +89,23 @@ pub async fn active_oauth_client(db: impl PgExecutor<'_>, client_key: &str) -> s
 
 /// The org flagged default, else the one with the lowest id.
 pub async fn default_org(db: impl PgExecutor<'_>) -> sqlx::Result<Option<Org>> {
-    let row = sqlx::query_as::<_, OrgRow>("SELECT org_id, name, time_zone, clock FROM orgs ORDER BY is_default DESC, org_id LIMIT 1")
-        .fetch_optional(db)
-        .await?;
+    let sql = format!(
+        "SELECT {ORG_COLUMNS} FROM orgs o LEFT JOIN org_releases r ON r.org_id = o.org_id ORDER BY o.is_default DESC, o.org_id LIMIT 1"
+    );
+    let row = sqlx::query_as::<_, OrgRow>(AssertSqlSafe(sql)).fetch_optional(db).await?;
     Ok(row.map(Org::from))
 }
 
 /// The orgs among `other_org_ids` that `org_id` may read with `DATA-SCOPE: OTHER`: those with a
 /// connection from the caller (the parent). Connections are one-way.
 pub async fn connected_orgs(db: impl PgExecutor<'_>, org_id: i64, other_org_ids: &[i64]) -> sqlx::Result<Vec<Org>> {
-    let rows = sqlx::query_as::<_, OrgRow>(
-        "SELECT o.org_id, o.name, o.time_zone, o.clock FROM org_connections c JOIN orgs o ON o.org_id = c.connected_org_id
-         WHERE c.org_id = $1 AND c.connected_org_id = ANY($2)",
-    )
-    .bind(org_id)
-    .bind(other_org_ids)
-    .fetch_all(db)
-    .await?;
+    let sql = format!(
+        "SELECT {ORG_COLUMNS} FROM org_connections c JOIN orgs o ON o.org_id = c.connected_org_id
+         LEFT JOIN org_releases r ON r.org_id = o.org_id
+         WHERE c.org_id = $1 AND c.connected_org_id = ANY($2)"
+    );
+    let rows = sqlx::query_as::<_, OrgRow>(AssertSqlSafe(sql)).bind(org_id).bind(other_org_ids).fetch_all(db).await?;
     Ok(rows.into_iter().map(Org::from).collect())
-}
-
-/// Where the org's Capillary release changes what v3 prints; an org without a row runs the
-/// current release.
-#[derive(Debug, Clone, Copy, sqlx::FromRow)]
-pub struct Release {
-    /// targetAchievedDateTime and streakAchievedDateTime (a mid-2024 release).
-    pub reports_achievement_times: bool,
-    /// The 2026 targetGroups fields (orgId, lastUpdatedOn, targetAchievedEventLogId, unEnrolled, ...).
-    pub reports_2026_target_fields: bool,
-}
-
-pub async fn release(db: impl PgExecutor<'_>, org_id: i64) -> sqlx::Result<Release> {
-    let release: Option<Release> =
-        sqlx::query_as("SELECT reports_achievement_times, reports_2026_target_fields FROM org_releases WHERE org_id = $1")
-            .bind(org_id)
-            .fetch_optional(db)
-            .await?;
-    Ok(release.unwrap_or(Release { reports_achievement_times: true, reports_2026_target_fields: true }))
 }
 
 /// The credentials a universe holds, as a client sends them.

@@ -185,29 +185,52 @@ pub async fn targets(
     .await
 }
 
-/// The milestones of these rules, by rule and id.
-pub async fn milestones(db: impl PgExecutor<'_>, org_id: i64, target_rule_ids: &[i64]) -> sqlx::Result<Vec<MilestoneRow>> {
-    sqlx::query_as::<_, MilestoneRow>(
-        "SELECT milestone_id, target_rule_id, trigger_name, trigger_value
+/// Either a milestone of a rule (`user_target_id` NULL) or one a user target reached: both come
+/// in one statement.
+#[derive(FromRow)]
+struct MilestoneOrReached {
+    milestone_id: i64,
+    target_rule_id: Option<i64>,
+    trigger_name: Option<String>,
+    trigger_value: Option<Decimal>,
+    user_target_id: Option<i64>,
+    achieved_on: Option<DateTime<Utc>>,
+}
+
+/// The milestones of these rules (by rule, then milestone), and those these user targets reached,
+/// whenever they did.
+pub async fn milestones_and_reached(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    target_rule_ids: &[i64],
+    user_target_ids: &[i64],
+) -> sqlx::Result<(Vec<MilestoneRow>, Vec<UserMilestoneRow>)> {
+    let rows = sqlx::query_as::<_, MilestoneOrReached>(
+        "SELECT milestone_id, target_rule_id, trigger_name, trigger_value, NULL::bigint AS user_target_id, NULL::timestamptz AS achieved_on
          FROM milestones WHERE org_id = $1 AND target_rule_id = ANY($2)
-         ORDER BY target_rule_id, milestone_id",
+         UNION ALL
+         SELECT milestone_id, NULL, NULL, NULL, user_target_id, achieved_on
+         FROM user_milestones WHERE org_id = $1 AND user_target_id = ANY($3)
+         ORDER BY user_target_id NULLS FIRST, target_rule_id, milestone_id",
     )
     .bind(org_id)
     .bind(target_rule_ids)
-    .fetch_all(db)
-    .await
-}
-
-/// The milestones these user targets reached, whenever they did.
-pub async fn user_milestones(db: impl PgExecutor<'_>, org_id: i64, user_target_ids: &[i64]) -> sqlx::Result<Vec<UserMilestoneRow>> {
-    sqlx::query_as::<_, UserMilestoneRow>(
-        "SELECT user_target_id, milestone_id, achieved_on FROM user_milestones
-         WHERE org_id = $1 AND user_target_id = ANY($2)",
-    )
-    .bind(org_id)
     .bind(user_target_ids)
     .fetch_all(db)
-    .await
+    .await?;
+    let (mut milestones, mut reached) = (Vec::new(), Vec::new());
+    for row in rows {
+        match (row.user_target_id, row.achieved_on, row.target_rule_id, row.trigger_name, row.trigger_value) {
+            (Some(user_target_id), Some(achieved_on), ..) => {
+                reached.push(UserMilestoneRow { user_target_id, milestone_id: row.milestone_id, achieved_on });
+            }
+            (None, _, Some(target_rule_id), Some(trigger_name), Some(trigger_value)) => {
+                milestones.push(MilestoneRow { milestone_id: row.milestone_id, target_rule_id, trigger_name, trigger_value });
+            }
+            _ => {}
+        }
+    }
+    Ok((milestones, reached))
 }
 
 /// The customer's streaks in these groups, with how many of the targets each counts were

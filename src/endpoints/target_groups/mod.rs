@@ -47,16 +47,15 @@ async fn user_target_groups(Caller { tenant, org, mut db }: Caller, Path(user_id
     let query = TargetGroupsQuery::parse(&uri).map_err(|error| ApiError { code: codes::INVALID_PARAMETER, ..error })?;
     let db = &mut *db;
 
-    let customer = store::customers::profile(&mut *db, org.org_id, user_id)
+    let (customer, channels) = store::customers::profile_with_channels(&mut *db, org.org_id, user_id)
         .await?
         .ok_or_else(|| ApiError::new(codes::CUSTOMER_NOT_FOUND, format!("Customer not found for userId {user_id}")).at("userId"))?;
-    let channels = store::customers::comm_channels(&mut *db, org.org_id, user_id).await?;
 
     let tracking = TrackingDate {
         instant: query.tracking_date.unwrap_or_else(|| tenant.clock.now_for(Some(&org))),
         time_zone: org.time_zone,
         org_id: org.org_id,
-        release: store::orgs::release(&mut *db, org.org_id).await?,
+        release: org.release,
     };
     let groups = store::targets::visible_groups(
         &mut *db,
@@ -74,8 +73,7 @@ async fn user_target_groups(Caller { tenant, org, mut db }: Caller, Path(user_id
 
     let rule_ids: Vec<i64> = targets.iter().map(|t| t.target_rule_id).collect::<HashSet<_>>().into_iter().collect();
     let user_target_ids: Vec<i64> = targets.iter().filter_map(|t| t.user_target_id).collect();
-    let milestones = store::targets::milestones(&mut *db, org.org_id, &rule_ids).await?;
-    let reached = store::targets::user_milestones(&mut *db, org.org_id, &user_target_ids).await?;
+    let (milestones, reached) = store::targets::milestones_and_reached(&mut *db, org.org_id, &rule_ids, &user_target_ids).await?;
     let streak_group_ids: Vec<i64> = groups.iter().filter(|g| g.tracking_type.tracks_streaks()).map(|g| g.target_group_id).collect();
     let streaks = store::targets::user_streaks(db, org.org_id, user_id, &streak_group_ids, tracking.instant).await?;
 

@@ -7,10 +7,9 @@ use chrono_tz::Tz;
 
 use super::{order::java_hash_map_order, wire::*};
 use crate::{
-    model::{StreakStatus, time},
+    model::{Release, StreakStatus, time},
     store::{
         customers::{CommChannel, CustomerProfile},
-        orgs::Release,
         targets::{MilestoneRow, TargetGroupRow, TargetRow, UserMilestoneRow, UserStreakRow},
     },
 };
@@ -181,8 +180,8 @@ impl TrackingDate {
             alternate_currency_identifier: self.rule_field(target.alternate_currency_identifier),
             alternate_currency_name: self.rule_field(target.alternate_currency_name),
             period_ref_code: target.ref_code,
-            period_start_date: target.start_date.format("%Y-%m-%d").to_string(),
-            period_end_date: target.end_date.format("%Y-%m-%d").to_string(),
+            period_start_date: target.start_date.to_string(),
+            period_end_date: target.end_date.to_string(),
             target_value: target.target_value.as_double(),
             target_achieved_value: target.achieved_value.as_double(),
             target_name: target.target_name,
