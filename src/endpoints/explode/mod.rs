@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use axum::{Json, http::HeaderMap};
 use chrono::{DateTime, Months, Utc};
 use chrono_tz::Tz;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, Postgres, pool::PoolConnection};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use self::{
@@ -52,10 +52,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// A customer's (or user group's) events with the points each earned or spent.
 #[utoipa::path(get, path = "/v2/pointsLedger/getLedgerExplodeInfo", tag = "v2", params(openapi::ExplodeQuery),
     responses((status = 200, description = "The events, with warnings (9018) where a currency name is unknown", body = LedgerExplodeInfo)))]
-async fn explode_v2(Caller { tenant, org, mut db }: Caller, params: Params) -> ApiResult<Json<LedgerExplodeInfo>> {
+async fn explode_v2(Caller { tenant, org, db }: Caller, params: Params) -> ApiResult<Json<LedgerExplodeInfo>> {
     let request = ExplodeRequest::from_params(&params)?;
     let now = tenant.clock.now_for(Some(&org));
-    explode(&mut db, &request, &[org], false, now).await.map(Json)
+    explode(db, &request, &[org], false, now).await.map(Json)
 }
 
 /// The v2 explode across connected orgs: `DATA-SCOPE: OTHER` reads the orgs in `DATA-SCOPE-ORG`;
@@ -68,24 +68,26 @@ async fn explode_v2_1(Caller { tenant, org, mut db }: Caller, headers: HeaderMap
     // The caller's clock: "the last year" is the caller's, whichever org's data it reads.
     let now = tenant.clock.now_for(Some(&org));
     let orgs = scope.readable_orgs(&mut db, org).await?;
-    explode(&mut db, &request, &orgs, true, now).await.map(Json)
+    explode(db, &request, &orgs, true, now).await.map(Json)
 }
 
 /// The whole request over the orgs it may read.
 async fn explode(
-    db: &mut PgConnection,
+    mut db: PoolConnection<Postgres>,
     request: &ExplodeRequest,
     orgs: &[Org],
     with_org_id: bool,
     now: DateTime<Utc>,
 ) -> ApiResult<LedgerExplodeInfo> {
     let org_ids: Vec<i64> = orgs.iter().map(|org| org.org_id).collect();
-    let owners = find_owners(db, request, &org_ids).await?;
-    let events = select_events(db, request, &org_ids, &owners, now).await?;
+    let owners = find_owners(&mut db, request, &org_ids).await?;
+    let events = select_events(&mut db, request, &org_ids, &owners, now).await?;
 
     let mut warnings = Vec::new();
-    let currencies = currency_filter(db, request, &org_ids, &mut warnings).await?;
-    let data = load_event_data(db, request, &org_ids, &events, &currencies).await?;
+    let currencies = currency_filter(&mut db, request, &org_ids, &mut warnings).await?;
+    let data = load_event_data(&mut db, request, &org_ids, &events, &currencies).await?;
+    // Other requests wait for this connection: it goes back to the pool before the answer is built.
+    drop(db);
 
     let zones: HashMap<i64, Tz> = orgs.iter().map(|org| (org.org_id, org.time_zone)).collect();
     let events = events

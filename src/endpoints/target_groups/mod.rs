@@ -45,7 +45,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
 async fn user_target_groups(Caller { tenant, org, mut db }: Caller, Path(user_id): Path<String>, uri: Uri) -> ApiResult<Json<Envelope>> {
     let user_id: i64 = path_param("userId", &user_id).map_err(|error| ApiError { code: codes::INVALID_USER_ID, ..error })?;
     let query = TargetGroupsQuery::parse(&uri).map_err(|error| ApiError { code: codes::INVALID_PARAMETER, ..error })?;
-    let db = &mut *db;
 
     let (customer, channels) = store::customers::profile_with_channels(&mut *db, org.org_id, user_id)
         .await?
@@ -75,7 +74,9 @@ async fn user_target_groups(Caller { tenant, org, mut db }: Caller, Path(user_id
     let user_target_ids: Vec<i64> = targets.iter().filter_map(|t| t.user_target_id).collect();
     let (milestones, reached) = store::targets::milestones_and_reached(&mut *db, org.org_id, &rule_ids, &user_target_ids).await?;
     let streak_group_ids: Vec<i64> = groups.iter().filter(|g| g.tracking_type.tracks_streaks()).map(|g| g.target_group_id).collect();
-    let streaks = store::targets::user_streaks(db, org.org_id, user_id, &streak_group_ids, tracking.instant).await?;
+    let streaks = store::targets::user_streaks(&mut *db, org.org_id, user_id, &streak_group_ids, tracking.instant).await?;
+    // Other requests wait for this connection: it goes back to the pool before the answer is built.
+    drop(db);
 
     let target_groups = tracking.target_groups(groups, targets, &milestones, &reached, streaks);
     let customer = tracking.customer(customer, channels);
