@@ -132,22 +132,27 @@ impl<K: Eq + Hash, V: Clone + Footprint> Bounded<K, V> {
     }
 
     fn insert(&self, key: K, value: V) {
-        let mut kept = self.kept();
         let bytes = value.bytes();
-        if kept.map.len() >= self.max_entries || kept.bytes + bytes > self.max_bytes {
-            kept.map.clear();
-            kept.bytes = 0;
-        }
+        let mut kept = self.kept();
+        let full = kept.map.len() >= self.max_entries || kept.bytes + bytes > self.max_bytes;
+        let dropped = full.then(|| Self::take(&mut kept));
         kept.bytes += bytes;
         if let Some(replaced) = kept.map.insert(key, value) {
             kept.bytes -= replaced.bytes();
         }
+        // Freed once the lock is let go: every request of the process looks into this map.
+        drop(kept);
+        drop(dropped);
     }
 
     fn clear(&self) {
-        let mut kept = self.kept();
-        kept.map.clear();
+        let dropped = Self::take(&mut self.kept());
+        drop(dropped);
+    }
+
+    fn take(kept: &mut Kept<K, V>) -> HashMap<K, V> {
         kept.bytes = 0;
+        std::mem::take(&mut kept.map)
     }
 }
 
