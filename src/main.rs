@@ -19,8 +19,19 @@ use tracing_subscriber::EnvFilter;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// `mi_option_purge_delay` in mimalloc's `mimalloc.h` (v2 and v3 alike); the bindings do not
+/// name it.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+fn main() -> ExitCode {
+    // Freed memory goes back to the system at once rather than after a delay: with the delay, a
+    // busy server's RSS kept what its peaks had freed (`scripts/soak`: +20 % in 20 s).
+    // SAFETY: sets a process-wide option before the runtime starts any other thread.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("cannot start the Tokio runtime").block_on(run())
+}
+
+async fn run() -> ExitCode {
     let cli = Cli::parse();
     init_logs(&cli.settings);
     let outcome = match cli.command.unwrap_or(Command::Serve) {
