@@ -303,7 +303,7 @@ def cold_requests(db_url, rng, count):
                  "bill_blocks": int(bool({"getBillDetails", "getPointsEarnedBreakup", "getPaymentModes"} & set(flags)))},
             ))
     rng.shuffle(explode)
-    return {"das-ledger": das, "das-completion": completion, "v2-explode": explode[:count], "v3-target-groups": v3}, customers, orgs
+    return {"das-ledger": das, "das-completion": completion, "v2-explode": explode[:count], "v3-target-groups": v3}
 
 
 # --- pgbench: each endpoint's own statements, over the cold mix's own requests --------------------
@@ -534,6 +534,15 @@ def all_rows(sql):
     return re.sub(r"\s*LIMIT :lim OFFSET :off\s*$", "", sql)
 
 
+def day_bounds(table):
+    """Sets the request's first instant (`cf`) and its end (`cu`: the day after its last) in the
+    org's zone, as DayRange::bounds does; a request without days keeps ''."""
+    return (
+        f"UPDATE {table} b SET cf = (first_day::date::timestamp AT TIME ZONE o.time_zone)::text,"
+        " cu = ((last_day::date + 1)::timestamp AT TIME ZONE o.time_zone)::text FROM orgs o WHERE o.org_id = b.org AND first_day <> ''"
+    )
+
+
 # Per endpoint: the request table's columns (those the cold mix fills first, then those derived in
 # SQL), the derivation, and the pgbench script.
 REQUEST_TABLES = {
@@ -542,8 +551,7 @@ REQUEST_TABLES = {
         "columns": "org bigint, id bigint, types text, first_day text, last_day text, lim int, off int",
         "derived": "cf text DEFAULT '', cu text DEFAULT '', tills text DEFAULT '', empty int",
         "setup": [
-            "UPDATE bench.das_ledger b SET cf = (first_day::date::timestamp AT TIME ZONE o.time_zone)::text,"
-            " cu = ((last_day::date + 1)::timestamp AT TIME ZONE o.time_zone)::text FROM orgs o WHERE o.org_id = b.org AND first_day <> ''",
+            day_bounds("bench.das_ledger"),
             f"UPDATE bench.das_ledger b SET empty = ((SELECT count(*) FROM ({with_values_of('b', all_rows(LEDGER_ENTRIES))}) q) <= b.off)::int",
         ],
         "script": [LEDGER_ENTRIES, ("empty", [CUSTOMER_EXISTS])],
@@ -553,8 +561,7 @@ REQUEST_TABLES = {
         "columns": "org bigint, id bigint, types text, first_day text, last_day text, lim int, off int",
         "derived": "cf text, cu text, cur text DEFAULT '', empty int",
         "setup": [
-            "UPDATE bench.das_completion b SET cf = (first_day::date::timestamp AT TIME ZONE o.time_zone)::text,"
-            " cu = ((last_day::date + 1)::timestamp AT TIME ZONE o.time_zone)::text FROM orgs o WHERE o.org_id = b.org",
+            day_bounds("bench.das_completion"),
             f"UPDATE bench.das_completion b SET empty = ((SELECT count(*) FROM ({with_values_of('b', all_rows(COMPLETIONS_IN_LEDGER))}) q) <= b.off)::int",
         ],
         "script": [COMPLETIONS_IN_LEDGER, ("empty", [CUSTOMER_EXISTS])],
@@ -811,7 +818,7 @@ def run_benchmark(args, processes, db_url, work):
     generated_in, generate_output = generate(args.binary, db_url, args.ledger_entries, work)
     print(f"bench: generated {args.ledger_entries} ledger entries in {generated_in} s")
     print(generate_output.rstrip())
-    cold, customers, orgs = cold_requests(db_url, rng, 200 if args.smoke else 6000)
+    cold = cold_requests(db_url, rng, 200 if args.smoke else 6000)
     load_request_tables(db_url, cold, work)
     emulator, base = start_emulator(processes, args.serve_binary or args.binary, db_url, work, args.pool_size)
     samples = manifest_samples()
@@ -985,7 +992,7 @@ GROWING = ["customers", "customer_identifiers", "event_logs", "points_ledger_ent
 
 def run_explain(args, db_url, work):
     generated_in, _ = generate(args.binary, db_url, args.ledger_entries, work)
-    cold, _, _ = cold_requests(db_url, random.Random(7), 50)
+    cold = cold_requests(db_url, random.Random(7), 50)
     load_request_tables(db_url, cold, work)
     print(f"bench: generated {args.ledger_entries} ledger entries in {generated_in} s; the plans of each endpoint's statements for its first cold request:")
     failures = []
@@ -1009,7 +1016,7 @@ def run_scale(args, processes, db_url, work):
     runs, failures = [], []
     for size in sizes:
         generated_in, _ = generate(args.binary, db_url, size, work)
-        cold, _, _ = cold_requests(db_url, random.Random(7), 200 if args.smoke else 6000)
+        cold = cold_requests(db_url, random.Random(7), 200 if args.smoke else 6000)
         # The smallest sizes have few distinct requests; the cache off, every size measures the
         # database path, which is what grows with the data.
         emulator, base = start_emulator(processes, args.serve_binary or args.binary, db_url, work, args.pool_size, response_cache=False)
