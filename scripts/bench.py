@@ -446,40 +446,29 @@ FROM points_transfer_programs t JOIN programs p ON p.program_id = t.program_id
 WHERE t.org_id = ANY(:orgs::bigint[]) AND t.event_log_id = ANY(:ids::bigint[]) ORDER BY t.event_log_id, t.side, t.position, t.program_id""",
 ]
 
-PROFILE_WITH_CHANNELS = r"""SELECT c.customer_id, c.first_name, c.last_name, c.source, c.account_id, c.org_source_id, c.loyalty_type,
-    c.lifetime_purchases, c.created_on, c.last_updated_on, c.created_by, c.last_updated_by, c.custom_fields,
-       (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                   'identifier_type', i.identifier_type, 'value', i.value, 'account_id', i.account_id,
-                   'is_primary', i.is_primary, 'verified', i.verified, 'subscribed', i.subscribed,
-                   'attributes', i.attributes)
-               ORDER BY i.position, i.identifier_type, i.value), '[]')
-        FROM customer_identifiers i
-        WHERE i.org_id = c.org_id AND i.customer_id = c.customer_id AND lower(i.identifier_type) = ANY(:channel_types::text[])) AS channels
-FROM customers c WHERE c.org_id = :org AND c.customer_id = :id"""
-
 # The org's release comes with the org the credential decides, kept in memory (store::orgs).
 
-VISIBLE_GROUPS = r"""SELECT g.target_group_id, g.name, g.preferred_till_id, g.target_evaluation_type, g.tracking_type,
-       g.created_on, g.last_updated_on, g.created_by, g.last_updated_by, enrolled.first_user_target_id
-FROM target_groups g
-CROSS JOIN LATERAL (
-    SELECT min(ut.user_target_id) AS first_user_target_id
-    FROM user_targets ut JOIN target_rules r ON r.target_rule_id = ut.target_rule_id
-    WHERE ut.org_id = :org AND ut.customer_id = :id AND r.target_group_id = g.target_group_id
-) enrolled
-WHERE g.org_id = :org
-  AND (:inactive_groups::boolean OR g.is_active)
-  AND NOT (g.target_group_id = ANY(:excluded::bigint[]))
-  AND (enrolled.first_user_target_id IS NOT NULL
-       OR EXISTS (SELECT 1 FROM target_group_audiences a
-                  WHERE a.org_id = :org AND a.target_group_id = g.target_group_id AND a.customer_id = :id))
-ORDER BY g.target_group_id"""
-
-TARGETS = r"""SELECT * FROM (
+CUSTOMER_TARGET_GROUPS = r"""WITH groups AS (
+    SELECT g.target_group_id, g.name, g.preferred_till_id, g.target_evaluation_type, g.tracking_type,
+           g.created_on, g.last_updated_on, g.created_by, g.last_updated_by, enrolled.first_user_target_id
+    FROM target_groups g
+    CROSS JOIN LATERAL (
+        SELECT min(ut.user_target_id) AS first_user_target_id
+        FROM user_targets ut JOIN target_rules r ON r.target_rule_id = ut.target_rule_id
+        WHERE ut.org_id = :org AND ut.customer_id = :id AND r.target_group_id = g.target_group_id
+    ) enrolled
+    WHERE g.org_id = :org
+      AND (:inactive_groups::boolean OR g.is_active)
+      AND NOT (g.target_group_id = ANY(:excluded::bigint[]))
+      AND (enrolled.first_user_target_id IS NOT NULL
+           OR EXISTS (SELECT 1 FROM target_group_audiences a
+                      WHERE a.org_id = :org AND a.target_group_id = g.target_group_id AND a.customer_id = :id))
+),
+targets AS (
     SELECT r.target_group_id, ut.user_target_id, p.period_id, r.program_id,
            ac.identifier AS alternate_currency_identifier, ac.name AS alternate_currency_name,
            p.ref_code, p.start_date, p.end_date, p.start_time, p.end_time,
-           ut.target_value, ut.achieved_value,
+           ut.target_value::text AS target_value, ut.achieved_value::text AS achieved_value,
            r.name AS target_name, r.target_type, r.target_entity, r.target_rule_id, r.event_name,
            ut.enrolled_on, ut.achieved_on, coalesce(ut.last_updated_on, ut.enrolled_on) AS last_updated_on, ut.un_enrolled,
            (SELECT c.target_achieved_event_log_id FROM target_completions c
@@ -489,39 +478,50 @@ TARGETS = r"""SELECT * FROM (
     JOIN target_rules r ON r.target_rule_id = ut.target_rule_id
     JOIN target_periods p ON p.period_id = ut.period_id
     LEFT JOIN alternate_currencies ac ON ac.alternate_currency_id = r.alternate_currency_id
-    WHERE ut.org_id = :org AND ut.customer_id = :id AND r.target_group_id = ANY(:enrolled::bigint[])
+    WHERE ut.org_id = :org AND ut.customer_id = :id
+      AND r.target_group_id IN (SELECT target_group_id FROM groups WHERE first_user_target_id IS NOT NULL)
       AND (:inactive_targets::boolean OR r.is_active) AND (NULLIF(:rule, '')::bigint IS NULL OR r.target_rule_id = NULLIF(:rule, '')::bigint OR r.target_group_id = NULLIF(:rule, '')::bigint)
     UNION ALL
     SELECT r.target_group_id, NULL, p.period_id, r.program_id,
            ac.identifier, ac.name,
            p.ref_code, p.start_date, p.end_date, p.start_time, p.end_time,
-           r.target_value, 0::numeric,
+           r.target_value::text, '0',
            r.name, r.target_type, r.target_entity, r.target_rule_id, r.event_name,
            NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, false, NULL::bigint
     FROM target_periods p
     JOIN target_rules r ON r.target_group_id = p.target_group_id
     LEFT JOIN alternate_currencies ac ON ac.alternate_currency_id = r.alternate_currency_id
-    WHERE p.org_id = :org AND p.target_group_id = ANY(:audience::bigint[])
+    WHERE p.org_id = :org AND p.target_group_id IN (SELECT target_group_id FROM groups WHERE first_user_target_id IS NULL)
       AND (:inactive_targets::boolean OR r.is_active) AND (NULLIF(:rule, '')::bigint IS NULL OR r.target_rule_id = NULLIF(:rule, '')::bigint OR r.target_group_id = NULLIF(:rule, '')::bigint)
-) targets
-ORDER BY target_group_id, start_time, period_id, target_rule_id, user_target_id"""
-
-MILESTONES_AND_REACHED = r"""SELECT milestone_id, target_rule_id, trigger_name, trigger_value, NULL::bigint AS user_target_id, NULL::timestamptz AS achieved_on
-FROM milestones WHERE org_id = :org AND target_rule_id = ANY(:rule_ids::bigint[])
-UNION ALL
-SELECT milestone_id, NULL, NULL, NULL, user_target_id, achieved_on
-FROM user_milestones WHERE org_id = :org AND user_target_id = ANY(:user_target_ids::bigint[])
-ORDER BY user_target_id NULLS FIRST, target_rule_id, milestone_id"""
-
-USER_STREAKS = r"""SELECT s.target_group_id, us.user_streak_id, s.streak_id, s.name AS streak_name, us.status,
-       us.current_count, s.total_target_count, us.achieved_user_target_id, us.achieved_on,
-       (SELECT count(*) FROM user_targets ut JOIN target_rules r ON r.target_rule_id = ut.target_rule_id
-        WHERE ut.org_id = :org AND ut.customer_id = :id AND r.target_group_id = s.target_group_id
-          AND (s.target_rule_id IS NULL OR ut.target_rule_id = s.target_rule_id)
-          AND ut.achieved_on > :instant::timestamptz) AS achieved_after
-FROM user_streaks us JOIN streaks s ON s.streak_id = us.streak_id
-WHERE us.org_id = :org AND us.customer_id = :id AND s.target_group_id = ANY(:streak_groups::bigint[])
-ORDER BY s.target_group_id, us.user_streak_id"""
+)
+SELECT c.customer_id, c.first_name, c.last_name, c.source, c.account_id, c.org_source_id, c.loyalty_type,
+    c.lifetime_purchases, c.created_on, c.last_updated_on, c.created_by, c.last_updated_by, c.custom_fields,
+       (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                   'identifier_type', i.identifier_type, 'value', i.value, 'account_id', i.account_id,
+                   'is_primary', i.is_primary, 'verified', i.verified, 'subscribed', i.subscribed,
+                   'attributes', i.attributes)
+               ORDER BY i.position, i.identifier_type, i.value), '[]')
+        FROM customer_identifiers i
+        WHERE i.org_id = c.org_id AND i.customer_id = c.customer_id AND lower(i.identifier_type) = ANY(:channel_types::text[])) AS channels,
+       (SELECT coalesce(json_agg(g ORDER BY g.target_group_id), '[]') FROM groups g) AS groups,
+       (SELECT coalesce(json_agg(t ORDER BY t.target_group_id, t.start_time, t.period_id, t.target_rule_id, t.user_target_id), '[]') FROM targets t) AS targets,
+       (SELECT coalesce(json_agg(m ORDER BY m.target_rule_id, m.milestone_id), '[]')
+        FROM (SELECT milestone_id, target_rule_id, trigger_name, trigger_value::text AS trigger_value FROM milestones
+              WHERE org_id = :org AND target_rule_id IN (SELECT target_rule_id FROM targets)) m) AS milestones,
+       (SELECT coalesce(json_agg(um), '[]')
+        FROM (SELECT user_target_id, milestone_id, achieved_on FROM user_milestones
+              WHERE org_id = :org AND user_target_id IN (SELECT user_target_id FROM targets)) um) AS reached,
+       (SELECT coalesce(json_agg(s ORDER BY s.target_group_id, s.user_streak_id), '[]')
+        FROM (SELECT s.target_group_id, us.user_streak_id, s.streak_id, s.name AS streak_name, us.status,
+                     us.current_count, s.total_target_count, us.achieved_user_target_id, us.achieved_on,
+                     (SELECT count(*) FROM user_targets ut JOIN target_rules r ON r.target_rule_id = ut.target_rule_id
+                      WHERE ut.org_id = :org AND ut.customer_id = :id AND r.target_group_id = s.target_group_id
+                        AND (s.target_rule_id IS NULL OR ut.target_rule_id = s.target_rule_id)
+                        AND ut.achieved_on > :instant::timestamptz) AS achieved_after
+              FROM user_streaks us JOIN streaks s ON s.streak_id = us.streak_id
+              WHERE us.org_id = :org AND us.customer_id = :id
+                AND s.target_group_id IN (SELECT target_group_id FROM groups WHERE tracking_type = ANY(:streak_tracking::text[]))) s) AS streaks
+FROM customers c WHERE c.org_id = :org AND c.customer_id = :id"""
 
 
 def with_values_of(table, sql):
@@ -599,22 +599,9 @@ REQUEST_TABLES = {
         "table": "bench.v3_target_groups",
         "columns": "org bigint, id bigint, inactive_targets boolean",
         "derived": "inactive_groups boolean DEFAULT false, excluded text DEFAULT '{}', rule text DEFAULT '', instant text DEFAULT now()::text,"
-        " channel_types text DEFAULT '{mobile,email,wechat,android,ios,line,whatsapp}', enrolled text, audience text, streak_groups text,"
-        " rule_ids text, user_target_ids text",
-        "setup": [
-            "UPDATE bench.v3_target_groups b SET"
-            " enrolled = (SELECT coalesce(array_agg(target_group_id) FILTER (WHERE first_user_target_id IS NOT NULL), '{}')::text"
-            f"   FROM ({with_values_of('b', VISIBLE_GROUPS)}) g),"
-            " audience = (SELECT coalesce(array_agg(target_group_id) FILTER (WHERE first_user_target_id IS NULL), '{}')::text"
-            f"   FROM ({with_values_of('b', VISIBLE_GROUPS)}) g),"
-            " streak_groups = (SELECT coalesce(array_agg(target_group_id) FILTER (WHERE tracking_type IN ('STREAKS', 'NON_CONTINUOUS_STREAKS')), '{}')::text"
-            f"   FROM ({with_values_of('b', VISIBLE_GROUPS)}) g)",
-            "UPDATE bench.v3_target_groups b SET"
-            f" rule_ids = (SELECT coalesce(array_agg(DISTINCT target_rule_id), '{{}}')::text FROM ({with_values_of('b', TARGETS)}) t),"
-            " user_target_ids = (SELECT coalesce(array_agg(user_target_id) FILTER (WHERE user_target_id IS NOT NULL), '{}')::text"
-            f"   FROM ({with_values_of('b', TARGETS)}) t)",
-        ],
-        "script": [PROFILE_WITH_CHANNELS, VISIBLE_GROUPS, TARGETS, MILESTONES_AND_REACHED, USER_STREAKS],
+        " channel_types text DEFAULT '{mobile,email,wechat,android,ios,line,whatsapp}', streak_tracking text DEFAULT '{STREAKS,NON_CONTINUOUS_STREAKS}'",
+        "setup": [],
+        "script": [CUSTOMER_TARGET_GROUPS],
     },
 }
 

@@ -38,6 +38,15 @@ impl<'r> sqlx::Decode<'r, sqlx::Postgres> for Decimal {
     }
 }
 
+/// From JSON, an amount comes as text (`numeric::text`): a JSON number would go through a double
+/// and lose the digits as written.
+impl<'de> serde::Deserialize<'de> for Decimal {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Decimal::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("not an amount: '{text}'")))
+    }
+}
+
 impl Decimal {
     /// The digits as written: a whole number (no fraction digits) is an integer, anything else a
     /// number that keeps its point (`100.0`, `1541.053`). getLedgerExplodeInfo prints amounts so.
@@ -110,6 +119,15 @@ mod tests {
     fn trimmed_drops_trailing_zeros_only() {
         assert_eq!(json(d("21.000").trimmed()), "21");
         assert_eq!(json(d("10.50").trimmed()), "10.5");
+    }
+
+    #[test]
+    fn from_json_text_keeps_the_digits_as_written() {
+        let amounts: Vec<Decimal> = serde_json::from_str(r#"["100.0", "100", "0.0", "-1541.053"]"#).unwrap();
+        let printed: Vec<String> = amounts.into_iter().map(|amount| json(amount.as_written())).collect();
+        assert_eq!(printed, ["100.0", "100", "0.0", "-1541.053"]);
+        assert!(serde_json::from_str::<Decimal>("12.5").is_err(), "a JSON number has lost its digits");
+        assert!(serde_json::from_str::<Decimal>(r#""twelve""#).is_err());
     }
 
     #[test]

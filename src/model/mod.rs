@@ -28,7 +28,7 @@ pub trait TextEnum: Sized + Copy + 'static {
 }
 
 /// Declares a [`TextEnum`] stored in a `text` column: it reads and binds as text (also as
-/// `text[]`), refuses a spelling it does not know when read, and serializes as its spelling.
+/// `text[]`), refuses a spelling it does not know when read (from a row or from JSON), and serializes as its spelling.
 macro_rules! text_enum {
     ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$variant_meta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
@@ -63,6 +63,17 @@ macro_rules! text_enum {
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str($crate::model::TextEnum::as_str(*self))
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                <$name as $crate::model::TextEnum>::ALL
+                    .iter()
+                    .copied()
+                    .find(|value| $crate::model::TextEnum::as_str(*value) == text)
+                    .ok_or_else(|| serde::de::Error::custom(format!("unknown {} '{text}'", stringify!($name))))
             }
         }
 

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
-use sqlx::{AssertSqlSafe, FromRow, PgExecutor, Postgres, QueryBuilder, types::Json};
+use sqlx::{AssertSqlSafe, FromRow, PgExecutor, Postgres, QueryBuilder};
 
 use crate::model::Decimal;
 
@@ -74,7 +74,7 @@ pub struct CommChannel {
 
 /// Identifier types that are ways of reaching the customer; ids such as externalId or a card
 /// number are identifiers but not channels.
-const COMM_CHANNEL_TYPES: &[&str] = &["mobile", "email", "wechat", "android", "ios", "line", "whatsapp"];
+pub(super) const COMM_CHANNEL_TYPES: &[&str] = &["mobile", "email", "wechat", "android", "ios", "line", "whatsapp"];
 
 /// Whether the org has this customer.
 pub async fn exists(db: impl PgExecutor<'_>, org_id: i64, customer_id: i64) -> sqlx::Result<bool> {
@@ -165,35 +165,18 @@ pub async fn profile(db: impl PgExecutor<'_>, org_id: i64, customer_id: i64) -> 
     sqlx::query_as::<_, CustomerProfile>(AssertSqlSafe(sql)).bind(org_id).bind(customer_id).fetch_optional(db).await
 }
 
-#[derive(FromRow)]
-struct ProfileWithChannels {
-    #[sqlx(flatten)]
-    profile: CustomerProfile,
-    channels: Json<Vec<CommChannel>>,
-}
-
-/// The customer's profile and communication channels (in profile order), in one statement.
-pub async fn profile_with_channels(
-    db: impl PgExecutor<'_>,
-    org_id: i64,
-    customer_id: i64,
-) -> sqlx::Result<Option<(CustomerProfile, Vec<CommChannel>)>> {
-    let sql = format!(
-        "SELECT {PROFILE_COLUMNS},
-                (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                            'identifier_type', i.identifier_type, 'value', i.value, 'account_id', i.account_id,
-                            'is_primary', i.is_primary, 'verified', i.verified, 'subscribed', i.subscribed,
-                            'attributes', i.attributes)
-                        ORDER BY i.position, i.identifier_type, i.value), '[]')
-                 FROM customer_identifiers i
-                 WHERE i.org_id = c.org_id AND i.customer_id = c.customer_id AND lower(i.identifier_type) = ANY($3)) AS channels
-         FROM customers c WHERE c.org_id = $1 AND c.customer_id = $2"
-    );
-    let row = sqlx::query_as::<_, ProfileWithChannels>(AssertSqlSafe(sql))
-        .bind(org_id)
-        .bind(customer_id)
-        .bind(COMM_CHANNEL_TYPES)
-        .fetch_optional(db)
-        .await?;
-    Ok(row.map(|row| (row.profile, row.channels.0)))
+/// The select list of a customer's profile (`customers c`) and their communication channels (in
+/// profile order, as a JSON array `channels`); `channel_types` is the parameter that carries
+/// [`COMM_CHANNEL_TYPES`].
+pub(super) fn profile_and_channels(channel_types: &str) -> String {
+    format!(
+        "{PROFILE_COLUMNS},
+         (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                     'identifier_type', i.identifier_type, 'value', i.value, 'account_id', i.account_id,
+                     'is_primary', i.is_primary, 'verified', i.verified, 'subscribed', i.subscribed,
+                     'attributes', i.attributes)
+                 ORDER BY i.position, i.identifier_type, i.value), '[]')
+          FROM customer_identifiers i
+          WHERE i.org_id = c.org_id AND i.customer_id = c.customer_id AND lower(i.identifier_type) = ANY({channel_types})) AS channels"
+    )
 }

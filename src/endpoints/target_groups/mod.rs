@@ -9,8 +9,6 @@ mod render;
 mod request;
 mod wire;
 
-use std::collections::HashSet;
-
 use axum::{Json, extract::Path, http::Uri};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -46,39 +44,26 @@ async fn user_target_groups(Caller { tenant, org, mut db }: Caller, Path(user_id
     let user_id: i64 = path_param("userId", &user_id).map_err(|error| ApiError { code: codes::INVALID_USER_ID, ..error })?;
     let query = TargetGroupsQuery::parse(&uri).map_err(|error| ApiError { code: codes::INVALID_PARAMETER, ..error })?;
 
-    let (customer, channels) = store::customers::profile_with_channels(&mut *db, org.org_id, user_id)
-        .await?
-        .ok_or_else(|| ApiError::new(codes::CUSTOMER_NOT_FOUND, format!("Customer not found for userId {user_id}")).at("userId"))?;
-
     let tracking = TrackingDate {
         instant: query.tracking_date.unwrap_or_else(|| tenant.clock.now_for(Some(&org))),
         time_zone: org.time_zone,
         org_id: org.org_id,
         release: org.release,
     };
-    let groups = store::targets::visible_groups(
+    let found = store::targets::customer_target_groups(
         &mut *db,
         org.org_id,
         user_id,
         GroupFilter { include_inactive: query.include_inactive, excluded: &query.excluded_group_ids },
+        TargetFilter { include_inactive_rules: query.include_inactive_targets, target_rule_id: query.target_rule_id },
+        tracking.instant,
     )
-    .await?;
-    let group_ids = |enrolled: bool| -> Vec<i64> {
-        groups.iter().filter(|group| group.first_user_target_id.is_some() == enrolled).map(|group| group.target_group_id).collect()
-    };
-    let (enrolled, audience) = (group_ids(true), group_ids(false));
-    let target_filter = TargetFilter { include_inactive_rules: query.include_inactive_targets, target_rule_id: query.target_rule_id };
-    let targets = store::targets::targets(&mut *db, org.org_id, user_id, &enrolled, &audience, target_filter).await?;
-
-    let rule_ids: Vec<i64> = targets.iter().map(|t| t.target_rule_id).collect::<HashSet<_>>().into_iter().collect();
-    let user_target_ids: Vec<i64> = targets.iter().filter_map(|t| t.user_target_id).collect();
-    let (milestones, reached) = store::targets::milestones_and_reached(&mut *db, org.org_id, &rule_ids, &user_target_ids).await?;
-    let streak_group_ids: Vec<i64> = groups.iter().filter(|g| g.tracking_type.tracks_streaks()).map(|g| g.target_group_id).collect();
-    let streaks = store::targets::user_streaks(&mut *db, org.org_id, user_id, &streak_group_ids, tracking.instant).await?;
+    .await?
+    .ok_or_else(|| ApiError::new(codes::CUSTOMER_NOT_FOUND, format!("Customer not found for userId {user_id}")).at("userId"))?;
     // Other requests wait for this connection: it goes back to the pool before the answer is built.
     drop(db);
 
-    let target_groups = tracking.target_groups(groups, targets, &milestones, &reached, streaks);
-    let customer = tracking.customer(customer, channels);
+    let target_groups = tracking.target_groups(found.groups.0, found.targets.0, &found.milestones.0, &found.reached.0, found.streaks.0);
+    let customer = tracking.customer(found.profile, found.channels.0);
     Ok(Json(Envelope { data: UserTargetGroups { user_id, customer, target_groups }, errors: None, warnings: None }))
 }
