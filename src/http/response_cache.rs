@@ -10,6 +10,8 @@
 //! announced changes; every announced change drops everything (`platform::cache`), and a request
 //! whose handler wrote drops this process's caches before its answer leaves.
 
+use std::borrow::Cow;
+
 use axum::{
     body::{Body, HttpBody as _},
     extract::{Request, State},
@@ -79,12 +81,13 @@ fn cache_key(state: &AppState, request: &Request) -> Option<ResponseKey> {
     if !tenant.clock.is_frozen_for(&org) {
         return None;
     }
-    let mut query: Vec<(String, String)> = Vec::new();
-    for (name, value) in form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes()) {
-        query.retain(|(known, _)| *known != name);
-        query.push((name.into_owned(), value.into_owned()));
-    }
-    query.sort();
+    let mut params: Vec<(Cow<str>, Cow<str>)> = form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes()).collect();
+    // A repeated parameter counts with its last value, as the endpoints read it: reversed, a stable
+    // sort puts it first among its name's, and only the first is kept.
+    params.reverse();
+    params.sort_by(|(a, _), (b, _)| a.cmp(b));
+    params.dedup_by(|(later, _), (first, _)| later == first);
+    let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish();
     let mut headers: Vec<(String, String)> = request
         .headers()
         .iter()

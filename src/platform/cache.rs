@@ -74,8 +74,9 @@ pub struct ResponseKey {
     pub tenant: String,
     pub org_id: i64,
     pub path: String,
-    /// Parameters sorted by name, each with the last value given (as the endpoints read them).
-    pub query: Vec<(String, String)>,
+    /// The parameters sorted by name, each with the last value given (as the endpoints read them),
+    /// form-encoded.
+    pub query: String,
     /// The request headers that change an answer (`DATA-SCOPE`, `DATA-SCOPE-ORG`).
     pub headers: Vec<(String, String)>,
 }

@@ -281,3 +281,22 @@ async fn with_the_response_cache_off_every_read_comes_from_the_database() {
     assert!(after.contains("\"points\""), "{after}");
     follower.abort();
 }
+
+#[tokio::test]
+async fn the_same_parameters_in_any_order_are_one_answer_and_a_repeated_one_counts_with_its_last_value() {
+    let pair = Pair::new().await;
+    pair.stale(LEDGER).await;
+    let stale = pair.cached(LEDGER).await.text();
+    let (path, query) = LEDGER.split_once('?').unwrap();
+    let mut params: Vec<&str> = query.split('&').collect();
+    params.reverse();
+    let reordered = format!("{path}?{}", params.join("&"));
+    assert_eq!(pair.cached(&reordered).await.text(), stale, "reordered: the kept answer");
+    let overridden_first = format!("{path}?start_date=2025-06-01&{query}");
+    assert_eq!(pair.cached(&overridden_first).await.text(), stale, "an earlier value the last one overrides: the kept answer");
+    let overridden_last = format!("{LEDGER}&start_date=2025-06-01");
+    let other = pair.cached(&overridden_last).await;
+    assert_eq!(other.status, 200, "{}", other.text());
+    assert_eq!(other.text(), pair.oracle(&overridden_last).await.text(), "another range: the database's answer");
+    assert_ne!(other.text(), stale);
+}
