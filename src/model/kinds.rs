@@ -80,8 +80,7 @@ text_enum! {
 impl EventKind {
     /// The kind an event name names; names are matched exactly, as the universe stores them.
     pub fn of(event_name: &str) -> Option<EventKind> {
-        use super::TextEnum;
-        EventKind::ALL.iter().copied().find(|kind| kind.as_str() == event_name)
+        <EventKind as super::TextEnum>::stored(event_name)
     }
 
     /// Bills: transactions and their returns.

@@ -16,6 +16,11 @@ pub trait TextEnum: Sized + Copy + 'static {
 
     fn as_str(self) -> &'static str;
 
+    /// The value spelled exactly `text`, as stored.
+    fn stored(text: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|value| value.as_str() == text)
+    }
+
     /// The value spelled `text`, in any case (clients send `credit` as well as `CREDIT`).
     fn parse(text: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|value| value.as_str().eq_ignore_ascii_case(text))
@@ -69,10 +74,7 @@ macro_rules! text_enum {
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-                <$name as $crate::model::TextEnum>::ALL
-                    .iter()
-                    .copied()
-                    .find(|value| $crate::model::TextEnum::as_str(*value) == text)
+                <$name as $crate::model::TextEnum>::stored(&text)
                     .ok_or_else(|| serde::de::Error::custom(format!("unknown {} '{text}'", stringify!($name))))
             }
         }
@@ -105,11 +107,7 @@ macro_rules! text_enum {
         impl<'r> sqlx::Decode<'r, sqlx::Postgres> for $name {
             fn decode(value: sqlx::postgres::PgValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
                 let text = <&str as sqlx::Decode<sqlx::Postgres>>::decode(value)?;
-                <$name as $crate::model::TextEnum>::ALL
-                    .iter()
-                    .copied()
-                    .find(|value| $crate::model::TextEnum::as_str(*value) == text)
-                    .ok_or_else(|| format!("unknown {} '{text}'", stringify!($name)).into())
+                <$name as $crate::model::TextEnum>::stored(text).ok_or_else(|| format!("unknown {} '{text}'", stringify!($name)).into())
             }
         }
     };
