@@ -46,8 +46,3 @@ pub async fn named(db: impl PgExecutor<'_>, org_ids: &[i64], names: &[String], r
 pub fn unknown_names<'n>(names: &'n [String], known: &[AlternateCurrency], rule: NameMatch) -> Vec<&'n str> {
     names.iter().filter(|name| !known.iter().any(|currency| rule.matches(name, &currency.name))).map(String::as_str).collect()
 }
-
-/// Whether any of the orgs runs an alternate currency at all.
-pub async fn any(db: impl PgExecutor<'_>, org_ids: &[i64]) -> sqlx::Result<bool> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM alternate_currencies WHERE org_id = ANY($1))").bind(org_ids).fetch_one(db).await
-}

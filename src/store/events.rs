@@ -4,9 +4,11 @@
 //! Every query takes the orgs the request may read (`org_id = ANY($1)`).
 
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 use serde_json::Value;
-use sqlx::{FromRow, PgExecutor, Postgres, QueryBuilder};
+use sqlx::{FromRow, PgExecutor, Postgres, QueryBuilder, types::Json};
 
+use super::ledger::{AwardRow, CurrencyFilter};
 use crate::model::{Decimal, EventKind, TransferSide};
 
 /// Whose events a request may see.
@@ -92,7 +94,7 @@ pub async fn events_by_references(
     Ok(rows.into_iter().filter(|row| row.owned).collect())
 }
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct BillRow {
     pub event_log_id: i64,
     pub bill_type: Option<String>,
@@ -109,19 +111,7 @@ pub struct BillRow {
     pub return_amount: Option<Decimal>,
 }
 
-pub async fn bills(db: impl PgExecutor<'_>, org_ids: &[i64], event_log_ids: &[i64]) -> sqlx::Result<Vec<BillRow>> {
-    sqlx::query_as(
-        "SELECT event_log_id, bill_type, bill_number, gross_amount, discount, bill_amount, note, source, bill_date,
-                return_bill_id, return_type, return_date, return_amount
-         FROM bills WHERE org_id = ANY($1) AND event_log_id = ANY($2) ORDER BY event_log_id",
-    )
-    .bind(org_ids)
-    .bind(event_log_ids)
-    .fetch_all(db)
-    .await
-}
-
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct LineItemRow {
     pub event_log_id: i64,
     pub line_item_id: i64,
@@ -139,32 +129,13 @@ pub struct LineItemRow {
     pub return_value: Option<Decimal>,
 }
 
-pub async fn line_items(db: impl PgExecutor<'_>, org_ids: &[i64], event_log_ids: &[i64]) -> sqlx::Result<Vec<LineItemRow>> {
-    sqlx::query_as(
-        "SELECT event_log_id, line_item_id, item_code, source, serial_number, gross_amount, discount, amount, rate, qty,
-                return_amount, return_rate, return_qty, return_value
-         FROM bill_line_items WHERE org_id = ANY($1) AND event_log_id = ANY($2)
-         ORDER BY event_log_id, position, line_item_id",
-    )
-    .bind(org_ids)
-    .bind(event_log_ids)
-    .fetch_all(db)
-    .await
+#[derive(Debug, Clone, Deserialize)]
+pub struct PaymentModeRow {
+    pub event_log_id: i64,
+    pub mode: String,
 }
 
-/// (event_log_id, mode) in the bill's order.
-pub async fn payment_modes(db: impl PgExecutor<'_>, org_ids: &[i64], event_log_ids: &[i64]) -> sqlx::Result<Vec<(i64, String)>> {
-    sqlx::query_as(
-        "SELECT event_log_id, mode FROM bill_payment_modes WHERE org_id = ANY($1) AND event_log_id = ANY($2)
-         ORDER BY event_log_id, position",
-    )
-    .bind(org_ids)
-    .bind(event_log_ids)
-    .fetch_all(db)
-    .await
-}
-
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct SlabRow {
     pub event_log_id: i64,
     pub slab_number: i32,
@@ -173,18 +144,7 @@ pub struct SlabRow {
     pub is_default_program: bool,
 }
 
-pub async fn point_in_time_slabs(db: impl PgExecutor<'_>, org_ids: &[i64], event_log_ids: &[i64]) -> sqlx::Result<Vec<SlabRow>> {
-    sqlx::query_as(
-        "SELECT event_log_id, slab_number, slab_name, program_id, is_default_program FROM point_in_time_slabs
-         WHERE org_id = ANY($1) AND event_log_id = ANY($2) ORDER BY event_log_id, position, program_id",
-    )
-    .bind(org_ids)
-    .bind(event_log_ids)
-    .fetch_all(db)
-    .await
-}
-
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct RedemptionRow {
     pub event_log_id: i64,
     pub points_redeemed: Decimal,
@@ -197,27 +157,8 @@ pub struct RedemptionRow {
     pub group_redemption: bool,
 }
 
-/// The redemptions of PointsRedemption events, and of PointsRedemptionReversal events the
-/// redemption each reversed (keyed by the reversal's event).
-pub async fn redemptions(db: impl PgExecutor<'_>, org_ids: &[i64], event_log_ids: &[i64]) -> sqlx::Result<Vec<RedemptionRow>> {
-    sqlx::query_as(
-        "SELECT event_log_id, points_redeemed, redemption_purpose, transaction_number,
-                redemption_id, billing_time, external_reference_number, notes, group_redemption
-         FROM points_redemptions WHERE org_id = ANY($1) AND event_log_id = ANY($2)
-         UNION ALL
-         SELECT v.event_log_id, r.points_redeemed, r.redemption_purpose, r.transaction_number,
-                r.redemption_id, r.billing_time, r.external_reference_number, r.notes, r.group_redemption
-         FROM points_redemption_reversals v JOIN points_redemptions r ON r.event_log_id = v.redemption_event_log_id
-         WHERE v.org_id = ANY($1) AND v.event_log_id = ANY($2)",
-    )
-    .bind(org_ids)
-    .bind(event_log_ids)
-    .fetch_all(db)
-    .await
-}
-
 /// Points per program of a redemption or of one side of a transfer.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct ProgramPointsRow {
     pub event_log_id: i64,
     /// The side of a transfer; `None` for redemptions.
@@ -227,19 +168,7 @@ pub struct ProgramPointsRow {
     pub points: Decimal,
 }
 
-pub async fn redemption_programs(db: impl PgExecutor<'_>, org_ids: &[i64], event_log_ids: &[i64]) -> sqlx::Result<Vec<ProgramPointsRow>> {
-    sqlx::query_as(
-        "SELECT r.event_log_id, NULL::text AS side, r.program_id, p.name AS program_name, r.points
-         FROM points_redemption_programs r JOIN programs p ON p.program_id = r.program_id
-         WHERE r.org_id = ANY($1) AND r.event_log_id = ANY($2) ORDER BY r.event_log_id, r.position, r.program_id",
-    )
-    .bind(org_ids)
-    .bind(event_log_ids)
-    .fetch_all(db)
-    .await
-}
-
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct TransferRow {
     pub event_log_id: i64,
     pub transfer_type: String,
@@ -252,32 +181,125 @@ pub struct TransferRow {
     pub to_last_name: Option<String>,
 }
 
-pub async fn transfers(db: impl PgExecutor<'_>, org_ids: &[i64], event_log_ids: &[i64]) -> sqlx::Result<Vec<TransferRow>> {
-    sqlx::query_as(
-        "SELECT t.event_log_id, t.transfer_type, t.notes,
-                t.from_customer_id, coalesce(t.from_first_name, f.first_name) AS from_first_name,
-                coalesce(t.from_last_name, f.last_name) AS from_last_name,
-                t.to_customer_id, coalesce(t.to_first_name, r.first_name) AS to_first_name,
-                coalesce(t.to_last_name, r.last_name) AS to_last_name
-         FROM points_transfers t
-         JOIN customers f ON f.customer_id = t.from_customer_id
-         JOIN customers r ON r.customer_id = t.to_customer_id
-         WHERE t.org_id = ANY($1) AND t.event_log_id = ANY($2)",
-    )
-    .bind(org_ids)
-    .bind(event_log_ids)
-    .fetch_all(db)
-    .await
+/// Which of the events' kind-specific rows a request needs (the awards it always does).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DetailsWanted {
+    /// Bills with their line items, payment modes and point-in-time slabs.
+    pub bills: bool,
+    /// Redemptions (also the one a reversal reversed) with their points per program.
+    pub redemptions: bool,
+    /// Transfers with their points per program and side.
+    pub transfers: bool,
 }
 
-pub async fn transfer_programs(db: impl PgExecutor<'_>, org_ids: &[i64], event_log_ids: &[i64]) -> sqlx::Result<Vec<ProgramPointsRow>> {
-    sqlx::query_as(
-        "SELECT t.event_log_id, t.side, t.program_id, p.name AS program_name, t.points
-         FROM points_transfer_programs t JOIN programs p ON p.program_id = t.program_id
-         WHERE t.org_id = ANY($1) AND t.event_log_id = ANY($2) ORDER BY t.event_log_id, t.side, t.position, t.program_id",
-    )
-    .bind(org_ids)
-    .bind(event_log_ids)
-    .fetch_all(db)
-    .await
+/// What a page of events reports beside the events themselves, each list by event and in the
+/// order it is printed.
+#[derive(Debug, Clone, FromRow)]
+pub struct EventDetails {
+    /// Whether any of the orgs runs an alternate currency at all.
+    pub any_alternate_currency: bool,
+    pub awards: Json<Vec<AwardRow>>,
+    pub bills: Json<Vec<BillRow>>,
+    pub line_items: Json<Vec<LineItemRow>>,
+    pub payment_modes: Json<Vec<PaymentModeRow>>,
+    pub slabs: Json<Vec<SlabRow>>,
+    /// The redemptions of PointsRedemption events, and of PointsRedemptionReversal events the
+    /// redemption each reversed (keyed by the reversal's event).
+    pub redemptions: Json<Vec<RedemptionRow>>,
+    pub transfers: Json<Vec<TransferRow>>,
+    /// Redemptions' points per program, then transfers' per side.
+    pub program_points: Json<Vec<ProgramPointsRow>>,
+}
+
+/// One statement, one round trip: each list is a JSON array of rows (amounts as text, so they
+/// keep their digits); a list the request does not want is not read. The awards' names are those
+/// the award recorded (`extra.programName`, `extra.promotionName`) over the current ones: they are
+/// the names at award time; their `awarded_value` is what the award recorded, else its value plus
+/// what returns took back.
+const EVENT_DETAILS: &str = "SELECT
+    EXISTS (SELECT 1 FROM alternate_currencies WHERE org_id = ANY($1)) AS any_alternate_currency,
+    (SELECT coalesce(json_agg(a ORDER BY a.event_log_id, a.position, a.points_award_id), '[]') FROM (
+        SELECT a.event_log_id, a.position, a.points_award_id, a.award_type, a.line_item_id, a.program_id,
+               coalesce(a.extra->>'programName', p.name) AS program_name,
+               a.promotion_id, coalesce(a.extra->>'promotionName', pr.name) AS promotion_name,
+               pr.start_date AS promotion_start_date, pr.end_date AS promotion_end_date,
+               a.value::text AS value,
+               coalesce((a.extra->>'awardedValue')::numeric, a.value + coalesce((a.extra->>'returnPoints')::numeric, 0))::text AS awarded_value,
+               (a.extra->>'returnPoints')::numeric::text AS return_points,
+               a.expires_on, a.expiry_type, a.conversion_date, a.awarded_on,
+               a.allocation_strategy_id, a.allocation_strategy_name, a.expiry_strategy_id, a.expiry_strategy_name,
+               a.points_category_id, pc.name AS points_category_name,
+               ac.identifier AS alternate_currency_identifier, ac.name AS alternate_currency_name,
+               a.extra->'sourceValue' AS source_value, a.extra->'awardActionDetails' AS award_action_details
+        FROM points_awards a
+        JOIN programs p ON p.program_id = a.program_id
+        LEFT JOIN promotions pr ON pr.promotion_id = a.promotion_id
+        LEFT JOIN points_categories pc ON pc.points_category_id = a.points_category_id
+        LEFT JOIN alternate_currencies ac ON ac.alternate_currency_id = a.alternate_currency_id
+        WHERE a.org_id = ANY($1) AND a.event_log_id = ANY($2)
+          AND (a.alternate_currency_id IS NULL OR $3 OR a.alternate_currency_id = ANY($4))) a) AS awards,
+    (SELECT coalesce(json_agg(b ORDER BY b.event_log_id), '[]') FROM (
+        SELECT event_log_id, bill_type, bill_number, gross_amount::text AS gross_amount, discount::text AS discount,
+               bill_amount::text AS bill_amount, note, source, bill_date, return_bill_id, return_type, return_date,
+               return_amount::text AS return_amount
+        FROM bills WHERE $5 AND org_id = ANY($1) AND event_log_id = ANY($2)) b) AS bills,
+    (SELECT coalesce(json_agg(i ORDER BY i.event_log_id, i.position, i.line_item_id), '[]') FROM (
+        SELECT event_log_id, position, line_item_id, item_code, source, serial_number, gross_amount::text AS gross_amount,
+               discount::text AS discount, amount::text AS amount, rate::text AS rate, qty::text AS qty,
+               return_amount::text AS return_amount, return_rate::text AS return_rate, return_qty::text AS return_qty,
+               return_value::text AS return_value
+        FROM bill_line_items WHERE $5 AND org_id = ANY($1) AND event_log_id = ANY($2)) i) AS line_items,
+    (SELECT coalesce(json_agg(m ORDER BY m.event_log_id, m.position), '[]') FROM (
+        SELECT event_log_id, position, mode FROM bill_payment_modes
+        WHERE $5 AND org_id = ANY($1) AND event_log_id = ANY($2)) m) AS payment_modes,
+    (SELECT coalesce(json_agg(s ORDER BY s.event_log_id, s.position, s.program_id), '[]') FROM (
+        SELECT event_log_id, position, slab_number, slab_name, program_id, is_default_program FROM point_in_time_slabs
+        WHERE $5 AND org_id = ANY($1) AND event_log_id = ANY($2)) s) AS slabs,
+    (SELECT coalesce(json_agg(r), '[]') FROM (
+        SELECT event_log_id, points_redeemed::text AS points_redeemed, redemption_purpose, transaction_number,
+               redemption_id, billing_time, external_reference_number, notes, group_redemption
+        FROM points_redemptions WHERE $6 AND org_id = ANY($1) AND event_log_id = ANY($2)
+        UNION ALL
+        SELECT v.event_log_id, r.points_redeemed::text, r.redemption_purpose, r.transaction_number,
+               r.redemption_id, r.billing_time, r.external_reference_number, r.notes, r.group_redemption
+        FROM points_redemption_reversals v JOIN points_redemptions r ON r.event_log_id = v.redemption_event_log_id
+        WHERE $6 AND v.org_id = ANY($1) AND v.event_log_id = ANY($2)) r) AS redemptions,
+    (SELECT coalesce(json_agg(t), '[]') FROM (
+        SELECT t.event_log_id, t.transfer_type, t.notes,
+               t.from_customer_id, coalesce(t.from_first_name, f.first_name) AS from_first_name,
+               coalesce(t.from_last_name, f.last_name) AS from_last_name,
+               t.to_customer_id, coalesce(t.to_first_name, r.first_name) AS to_first_name,
+               coalesce(t.to_last_name, r.last_name) AS to_last_name
+        FROM points_transfers t
+        JOIN customers f ON f.customer_id = t.from_customer_id
+        JOIN customers r ON r.customer_id = t.to_customer_id
+        WHERE $7 AND t.org_id = ANY($1) AND t.event_log_id = ANY($2)) t) AS transfers,
+    (SELECT coalesce(json_agg(pp ORDER BY pp.event_log_id, pp.side NULLS FIRST, pp.position, pp.program_id), '[]') FROM (
+        SELECT r.event_log_id, NULL::text AS side, r.position, r.program_id, p.name AS program_name, r.points::text AS points
+        FROM points_redemption_programs r JOIN programs p ON p.program_id = r.program_id
+        WHERE $6 AND r.org_id = ANY($1) AND r.event_log_id = ANY($2)
+        UNION ALL
+        SELECT t.event_log_id, t.side, t.position, t.program_id, p.name, t.points::text
+        FROM points_transfer_programs t JOIN programs p ON p.program_id = t.program_id
+        WHERE $7 AND t.org_id = ANY($1) AND t.event_log_id = ANY($2)) pp) AS program_points";
+
+/// The events' awards (in their recorded order, alternate currencies as `currencies` says) and
+/// the rows `wanted` names, in one statement.
+pub async fn event_details(
+    db: impl PgExecutor<'_>,
+    org_ids: &[i64],
+    event_log_ids: &[i64],
+    currencies: &CurrencyFilter,
+    wanted: DetailsWanted,
+) -> sqlx::Result<EventDetails> {
+    sqlx::query_as(EVENT_DETAILS)
+        .bind(org_ids)
+        .bind(event_log_ids)
+        .bind(currencies.all)
+        .bind(&currencies.alternate_currency_ids)
+        .bind(wanted.bills)
+        .bind(wanted.redemptions)
+        .bind(wanted.transfers)
+        .fetch_one(db)
+        .await
 }

@@ -1,6 +1,7 @@
 //! The points ledger: entries (credits and debits) and the awards behind them.
 
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 use serde_json::Value;
 use sqlx::{FromRow, PgExecutor};
 
@@ -89,7 +90,7 @@ pub struct CurrencyFilter {
     pub alternate_currency_ids: Vec<i64>,
 }
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct AwardRow {
     pub event_log_id: i64,
     pub award_type: AwardType,
@@ -119,42 +120,4 @@ pub struct AwardRow {
     pub alternate_currency_name: Option<String>,
     pub source_value: Option<Value>,
     pub award_action_details: Option<Value>,
-}
-
-/// The events' awards, in their recorded order. Names the award recorded (`extra.programName`,
-/// `extra.promotionName`) win over the current ones: they are the names at award time.
-pub async fn awards(
-    db: impl PgExecutor<'_>,
-    org_ids: &[i64],
-    event_log_ids: &[i64],
-    currencies: &CurrencyFilter,
-) -> sqlx::Result<Vec<AwardRow>> {
-    sqlx::query_as(
-        "SELECT a.event_log_id, a.award_type, a.line_item_id, a.program_id,
-                coalesce(a.extra->>'programName', p.name) AS program_name,
-                a.promotion_id, coalesce(a.extra->>'promotionName', pr.name) AS promotion_name,
-                pr.start_date AS promotion_start_date, pr.end_date AS promotion_end_date,
-                a.value, -- The points as awarded: what the award recorded, else its value plus what returns took back.
-                coalesce((a.extra->>'awardedValue')::numeric, a.value + coalesce((a.extra->>'returnPoints')::numeric, 0)) AS awarded_value,
-                (a.extra->>'returnPoints')::numeric AS return_points,
-                a.expires_on, a.expiry_type, a.conversion_date, a.awarded_on,
-                a.allocation_strategy_id, a.allocation_strategy_name, a.expiry_strategy_id, a.expiry_strategy_name,
-                a.points_category_id, pc.name AS points_category_name,
-                ac.identifier AS alternate_currency_identifier, ac.name AS alternate_currency_name,
-                a.extra->'sourceValue' AS source_value, a.extra->'awardActionDetails' AS award_action_details
-         FROM points_awards a
-         JOIN programs p ON p.program_id = a.program_id
-         LEFT JOIN promotions pr ON pr.promotion_id = a.promotion_id
-         LEFT JOIN points_categories pc ON pc.points_category_id = a.points_category_id
-         LEFT JOIN alternate_currencies ac ON ac.alternate_currency_id = a.alternate_currency_id
-         WHERE a.org_id = ANY($1) AND a.event_log_id = ANY($2)
-           AND (a.alternate_currency_id IS NULL OR $3 OR a.alternate_currency_id = ANY($4))
-         ORDER BY a.event_log_id, a.position, a.points_award_id",
-    )
-    .bind(org_ids)
-    .bind(event_log_ids)
-    .bind(currencies.all)
-    .bind(&currencies.alternate_currency_ids)
-    .fetch_all(db)
-    .await
 }

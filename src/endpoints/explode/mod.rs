@@ -40,7 +40,7 @@ use crate::{
         self,
         currencies::{self, NameMatch},
         customers::{CustomerKey, GroupKey, SourceFilter},
-        events::{EventRow, Owners},
+        events::{DetailsWanted, EventRow, Owners},
         ledger::CurrencyFilter,
     },
 };
@@ -83,9 +83,11 @@ async fn explode(
     let owners = find_owners(&mut db, request, &org_ids).await?;
     let events = select_events(&mut db, request, &org_ids, &owners, now).await?;
 
-    let mut warnings = Vec::new();
-    let currencies = currency_filter(&mut db, request, &org_ids, &mut warnings).await?;
-    let data = load_event_data(&mut db, request, &org_ids, &events, &currencies).await?;
+    let (currencies, unknown_names) = currency_filter(&mut db, request, &org_ids).await?;
+    let (data, any_alternate_currency) = load_event_data(&mut db, request, &org_ids, &events, &currencies).await?;
+    // An org without any alternate currency warns 9018 on every call, as the current page's
+    // GenericEvent sample shows; that one warning stands for every name asked for.
+    let warnings = if any_alternate_currency { unknown_names } else { vec![Warning::of(codes::NO_ALTERNATE_CURRENCY, "")] };
     // Other requests wait for this connection: it goes back to the pool before the answer is built.
     drop(db);
 
@@ -201,84 +203,68 @@ async fn select_events(
         .collect())
 }
 
-/// Which alternate-currency awards to report. An org without any alternate currency warns 9018
-/// on every call, as the current page's GenericEvent sample shows; otherwise each unknown name
-/// is a 9018 warning of its own.
-async fn currency_filter(
-    db: &mut PgConnection,
-    request: &ExplodeRequest,
-    org_ids: &[i64],
-    warnings: &mut Vec<Warning>,
-) -> ApiResult<CurrencyFilter> {
+/// Which alternate-currency awards to report, and a 9018 warning for each name no currency
+/// answers to. Names are looked up only when there are some.
+async fn currency_filter(db: &mut PgConnection, request: &ExplodeRequest, org_ids: &[i64]) -> ApiResult<(CurrencyFilter, Vec<Warning>)> {
     let selection = &request.currencies;
     let mut filter = CurrencyFilter { all: selection.all, alternate_currency_ids: Vec::new() };
-    if !currencies::any(&mut *db, org_ids).await? {
-        warnings.push(Warning::of(codes::NO_ALTERNATE_CURRENCY, ""));
-        return Ok(filter);
-    }
     if selection.names.is_empty() {
-        return Ok(filter);
+        return Ok((filter, Vec::new()));
     }
     let known = currencies::named(db, org_ids, &selection.names, NameMatch::AnyCase).await?;
     filter.alternate_currency_ids = known.iter().map(|currency| currency.alternate_currency_id).collect();
-    for name in currencies::unknown_names(&selection.names, &known, NameMatch::AnyCase) {
-        warnings.push(Warning::of(codes::ALTERNATE_CURRENCY_NOT_FOUND, name));
-    }
-    Ok(filter)
+    let warnings = currencies::unknown_names(&selection.names, &known, NameMatch::AnyCase)
+        .into_iter()
+        .map(|name| Warning::of(codes::ALTERNATE_CURRENCY_NOT_FOUND, name))
+        .collect();
+    Ok((filter, warnings))
 }
 
-/// The rows the page's events need, loading only what their kinds and the flags ask for.
+/// The rows the page's events need, loading only what their kinds and the flags ask for, and
+/// whether any of the orgs runs an alternate currency: one statement, and one more for
+/// `TargetCompleted` events.
 async fn load_event_data(
     db: &mut PgConnection,
     request: &ExplodeRequest,
     org_ids: &[i64],
     events: &[EventRow],
     currencies: &CurrencyFilter,
-) -> ApiResult<EventData> {
-    let mut data = EventData::default();
-    if events.is_empty() {
-        return Ok(data);
-    }
+) -> ApiResult<(EventData, bool)> {
     let event_ids: Vec<i64> = events.iter().map(|event| event.event_log_id).collect();
-    let event_ids = event_ids.as_slice();
     let has = |kind: EventKind| events.iter().any(|event| event.kind() == Some(kind));
-    for award in store::ledger::awards(&mut *db, org_ids, event_ids, currencies).await? {
-        data.awards.entry(award.event_log_id).or_default().push(award);
-    }
     let blocks = request.blocks;
     let has_bills = events.iter().any(|event| event.kind().is_some_and(EventKind::has_bill));
-    if has_bills && (blocks.bill_details || blocks.points_earned_breakup || blocks.payment_modes) {
-        data.bills = store::events::bills(&mut *db, org_ids, event_ids).await?.into_iter().map(|bill| (bill.event_log_id, bill)).collect();
-        for item in store::events::line_items(&mut *db, org_ids, event_ids).await? {
-            data.line_items.entry(item.event_log_id).or_default().push(item);
-        }
-        for (event_log_id, mode) in store::events::payment_modes(&mut *db, org_ids, event_ids).await? {
-            data.payment_modes.entry(event_log_id).or_default().push(mode);
-        }
-        for slab in store::events::point_in_time_slabs(&mut *db, org_ids, event_ids).await? {
-            data.slabs.entry(slab.event_log_id).or_default().push(slab);
-        }
+    let wanted = DetailsWanted {
+        bills: has_bills && (blocks.bill_details || blocks.points_earned_breakup || blocks.payment_modes),
+        redemptions: has(EventKind::PointsRedemption) || has(EventKind::PointsRedemptionReversal),
+        transfers: has(EventKind::PointsTransfer),
+    };
+    let details = store::events::event_details(&mut *db, org_ids, &event_ids, currencies, wanted).await?;
+    let mut data = EventData::default();
+    for award in details.awards.0 {
+        data.awards.entry(award.event_log_id).or_default().push(award);
+    }
+    data.bills = details.bills.0.into_iter().map(|bill| (bill.event_log_id, bill)).collect();
+    for item in details.line_items.0 {
+        data.line_items.entry(item.event_log_id).or_default().push(item);
+    }
+    for row in details.payment_modes.0 {
+        data.payment_modes.entry(row.event_log_id).or_default().push(row.mode);
+    }
+    for slab in details.slabs.0 {
+        data.slabs.entry(slab.event_log_id).or_default().push(slab);
+    }
+    data.redemptions = details.redemptions.0.into_iter().map(|row| (row.event_log_id, row)).collect();
+    data.transfers = details.transfers.0.into_iter().map(|row| (row.event_log_id, row)).collect();
+    for row in details.program_points.0 {
+        data.program_points.entry(row.event_log_id).or_default().push(row);
     }
     if has(EventKind::TargetCompleted) {
-        data.completions = store::completions::completions_of_events(&mut *db, org_ids, event_ids)
+        data.completions = store::completions::completions_of_events(&mut *db, org_ids, &event_ids)
             .await?
             .into_iter()
             .map(|row| (row.event_log_id, row))
             .collect();
     }
-    if has(EventKind::PointsRedemption) || has(EventKind::PointsRedemptionReversal) {
-        data.redemptions =
-            store::events::redemptions(&mut *db, org_ids, event_ids).await?.into_iter().map(|row| (row.event_log_id, row)).collect();
-        for row in store::events::redemption_programs(&mut *db, org_ids, event_ids).await? {
-            data.program_points.entry(row.event_log_id).or_default().push(row);
-        }
-    }
-    if has(EventKind::PointsTransfer) {
-        data.transfers =
-            store::events::transfers(&mut *db, org_ids, event_ids).await?.into_iter().map(|row| (row.event_log_id, row)).collect();
-        for row in store::events::transfer_programs(&mut *db, org_ids, event_ids).await? {
-            data.program_points.entry(row.event_log_id).or_default().push(row);
-        }
-    }
-    Ok(data)
+    Ok((data, details.any_alternate_currency))
 }
