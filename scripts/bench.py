@@ -309,8 +309,8 @@ def cold_requests(db_url, rng, count):
 # --- pgbench: each endpoint's own statements, over the cold mix's own requests --------------------
 #
 # Every cold request's values go into a table of the benchmark's (schema `bench`), together with
-# what the endpoint derives from them (times in the org's zone, the groups a customer's targets
-# are in, whether a page is empty). A pgbench transaction picks one request by its number (a
+# what the endpoint derives from them (times in the org's zone, which kinds of events the explode
+# meets). A pgbench transaction picks one request by its number (a
 # primary-key lookup: the only statement the endpoint does not run) and runs the statements the
 # endpoint runs for it: the same texts as the store's (a NULL parameter is passed as '' through
 # NULLIF), in the same order, skipping those the endpoint skips, with generic plans as the
@@ -333,7 +333,7 @@ WHERE l.org_id = :org AND l.customer_id = :id
 ORDER BY l.points_ledger_id DESC
 LIMIT :lim OFFSET :off"""
 
-SELECT_COMPLETIONS = r"""SELECT tc.event_log_id, tc.customer_id, tc.source_id, tc.source_type, tc.parent_event_log_id,
+COMPLETION_COLUMNS = r"""tc.event_log_id, tc.customer_id, tc.source_id, tc.source_type, tc.parent_event_log_id,
        tc.return_event_log_id, tc.target_achieved_event_log_id, tc.target_achieved_event_log_created_on,
        tc.unified_targets_achieved_created_on, tc.bill_id, tc.target_group_id, g.name AS target_group_name,
        g.description AS target_group_description, tc.target_rule_id, r.name AS target_rule_name,
@@ -341,15 +341,16 @@ SELECT_COMPLETIONS = r"""SELECT tc.event_log_id, tc.customer_id, tc.source_id, t
        tc.target_value, tc.achieved_value, tc.trigger_value,
        e.event_type_id, e.event_time, e.processing_time, e.till_id, e.unique_id,
        e.details->>'targetGroupName' AS recorded_target_group_name, e.details->>'targetName' AS recorded_target_name,
-       e.details->>'targetDescription' AS recorded_target_description
-FROM target_completions tc
+       e.details->>'targetDescription' AS recorded_target_description"""
+
+COMPLETION_TABLES = r"""FROM target_completions tc
 JOIN event_logs e ON e.event_log_id = tc.event_log_id AND e.org_id = tc.org_id
 JOIN target_groups g ON g.target_group_id = tc.target_group_id AND g.org_id = tc.org_id
 LEFT JOIN target_rules r ON r.target_rule_id = tc.target_rule_id
 LEFT JOIN target_periods p ON p.period_id = tc.period_id
 LEFT JOIN milestones m ON m.milestone_id = tc.milestone_id"""
 
-COMPLETIONS_IN_LEDGER = SELECT_COMPLETIONS + r"""
+COMPLETIONS_IN_LEDGER = "SELECT " + COMPLETION_COLUMNS + ", matched.newest_entry " + COMPLETION_TABLES + r"""
 JOIN LATERAL (
     SELECT max(l.points_ledger_id) AS newest_entry
     FROM points_ledger_entries l
@@ -364,7 +365,13 @@ WHERE tc.org_id = :org AND tc.customer_id = :id
 ORDER BY matched.newest_entry DESC
 LIMIT :lim OFFSET :off"""
 
-CUSTOMER_EXISTS = "SELECT EXISTS (SELECT 1 FROM customers WHERE org_id = :org AND customer_id = :id)"
+
+
+def customer_page(page, order):
+    """A DAS page with its customer check in one statement (store::customers::customer_page_sql)."""
+    return ("SELECT known.customer_known, page.* FROM (SELECT EXISTS (SELECT 1 FROM customers WHERE org_id = :org AND customer_id = :id)"
+            f" AS customer_known) known LEFT JOIN LATERAL ({page}) page ON true ORDER BY {order}")
+
 
 REACHABLE_BY_ID = r"""SELECT c.customer_id FROM customers c WHERE c.org_id = :org AND c.customer_id = :id AND (((:src::text IS NULL OR upper(c.source) = upper(:src)) AND (NULLIF(:acct, '')::text IS NULL OR c.account_id = NULLIF(:acct, ''))) OR EXISTS (SELECT 1 FROM customer_identifiers si WHERE si.org_id = c.org_id AND si.customer_id = c.customer_id AND (:src::text IS NULL OR upper(si.source) = upper(:src)) AND (NULLIF(:acct, '')::text IS NULL OR si.account_id = NULLIF(:acct, ''))))"""
 
@@ -527,16 +534,6 @@ SELECT c.customer_id, c.first_name, c.last_name, c.source, c.account_id, c.org_s
 FROM customers c WHERE c.org_id = :org AND c.customer_id = :id"""
 
 
-def with_values_of(table, sql):
-    """The statement with each `:name` read from the request row `b` of `table` (for setup)."""
-    return re.sub(r"(?<!:):([a-z_]+)", r"b.\1", sql)
-
-
-def all_rows(sql):
-    """The statement without its page: every row the endpoint could page through."""
-    return re.sub(r"\s*LIMIT :lim OFFSET :off\s*$", "", sql)
-
-
 def day_bounds(table):
     """Sets the request's first instant (`cf`) and its end (`cu`: the day after its last) in the
     org's zone, as DayRange::bounds does; a request without days keeps ''."""
@@ -552,22 +549,16 @@ REQUEST_TABLES = {
     "das-ledger": {
         "table": "bench.das_ledger",
         "columns": "org bigint, id bigint, types text, first_day text, last_day text, lim int, off int",
-        "derived": "cf text DEFAULT '', cu text DEFAULT '', tills text DEFAULT '', empty int",
-        "setup": [
-            day_bounds("bench.das_ledger"),
-            f"UPDATE bench.das_ledger b SET empty = ((SELECT count(*) FROM ({with_values_of('b', all_rows(LEDGER_ENTRIES))}) q) <= b.off)::int",
-        ],
-        "script": [LEDGER_ENTRIES, ("empty", [CUSTOMER_EXISTS])],
+        "derived": "cf text DEFAULT '', cu text DEFAULT '', tills text DEFAULT ''",
+        "setup": [day_bounds("bench.das_ledger")],
+        "script": [customer_page(LEDGER_ENTRIES, "page.points_ledger_id DESC")],
     },
     "das-completion": {
         "table": "bench.das_completion",
         "columns": "org bigint, id bigint, types text, first_day text, last_day text, lim int, off int",
-        "derived": "cf text, cu text, cur text DEFAULT '', empty int",
-        "setup": [
-            day_bounds("bench.das_completion"),
-            f"UPDATE bench.das_completion b SET empty = ((SELECT count(*) FROM ({with_values_of('b', all_rows(COMPLETIONS_IN_LEDGER))}) q) <= b.off)::int",
-        ],
-        "script": [COMPLETIONS_IN_LEDGER, ("empty", [CUSTOMER_EXISTS])],
+        "derived": "cf text, cu text, cur text DEFAULT ''",
+        "setup": [day_bounds("bench.das_completion")],
+        "script": [customer_page(COMPLETIONS_IN_LEDGER, "page.newest_entry DESC")],
     },
     "v2-explode": {
         "table": "bench.v2_explode",
@@ -591,7 +582,7 @@ REQUEST_TABLES = {
             ("by_mobile", [REACHABLE_BY_IDENTIFIER]),
             EVENTS_BY_IDS,
             EVENT_DETAILS,
-            ("completions", [SELECT_COMPLETIONS + " WHERE tc.org_id = ANY(:orgs::bigint[]) AND tc.event_log_id = ANY(:ids::bigint[])"]),
+            ("completions", ["SELECT " + COMPLETION_COLUMNS + " " + COMPLETION_TABLES + " WHERE tc.org_id = ANY(:orgs::bigint[]) AND tc.event_log_id = ANY(:ids::bigint[])"]),
         ],
     },
     "v3-target-groups": {

@@ -2,8 +2,12 @@
 //! recorded as a `TargetCompleted` event. One row type serves both the DAS listing and
 //! getLedgerExplodeInfo's details.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use sqlx::{AssertSqlSafe, FromRow, PgExecutor};
+
+use super::customers::{CustomerPage, customer_page_sql};
 
 use crate::{
     http::pagination::Window,
@@ -48,8 +52,8 @@ pub struct TargetCompletion {
     pub recorded_target_description: Option<String>,
 }
 
-/// The completion columns and joins; each query adds its own conditions, starting with `WHERE`.
-const SELECT_COMPLETIONS: &str = "SELECT tc.event_log_id, tc.customer_id, tc.source_id, tc.source_type, tc.parent_event_log_id,
+/// The completion columns, from [`COMPLETION_TABLES`].
+const COMPLETION_COLUMNS: &str = "tc.event_log_id, tc.customer_id, tc.source_id, tc.source_type, tc.parent_event_log_id,
         tc.return_event_log_id, tc.target_achieved_event_log_id, tc.target_achieved_event_log_created_on,
         tc.unified_targets_achieved_created_on, tc.bill_id, tc.target_group_id, g.name AS target_group_name,
         g.description AS target_group_description, tc.target_rule_id, r.name AS target_rule_name,
@@ -57,8 +61,11 @@ const SELECT_COMPLETIONS: &str = "SELECT tc.event_log_id, tc.customer_id, tc.sou
         tc.target_value, tc.achieved_value, tc.trigger_value,
         e.event_type_id, e.event_time, e.processing_time, e.till_id, e.unique_id,
         e.details->>'targetGroupName' AS recorded_target_group_name, e.details->>'targetName' AS recorded_target_name,
-        e.details->>'targetDescription' AS recorded_target_description
-    FROM target_completions tc
+        e.details->>'targetDescription' AS recorded_target_description";
+
+/// The completions with their event, group, rule, period and milestone; each query adds its own
+/// conditions, starting with `WHERE`.
+const COMPLETION_TABLES: &str = "FROM target_completions tc
     JOIN event_logs e ON e.event_log_id = tc.event_log_id AND e.org_id = tc.org_id
     JOIN target_groups g ON g.target_group_id = tc.target_group_id AND g.org_id = tc.org_id
     LEFT JOIN target_rules r ON r.target_rule_id = tc.target_rule_id
@@ -81,24 +88,33 @@ pub struct CompletionQuery {
 
 /// Newest first by the completion's newest matching ledger entry, the order in which the ledger
 /// listing shows the same `TargetCompleted` entries.
-pub async fn completions_in_ledger(db: impl PgExecutor<'_>, query: &CompletionQuery) -> sqlx::Result<Vec<TargetCompletion>> {
-    let sql = format!(
-        "{SELECT_COMPLETIONS}
-         JOIN LATERAL (
-             SELECT max(l.points_ledger_id) AS newest_entry
-             FROM points_ledger_entries l
-             WHERE l.org_id = tc.org_id AND l.event_log_id = tc.event_log_id AND l.customer_id = tc.customer_id
-               AND l.ledger_entry_type = ANY($3)
-               AND l.created_on >= $4
-               AND ($5::timestamptz IS NULL OR l.created_on < $5)
-               AND CASE WHEN $6::bigint[] IS NULL THEN l.alternate_currency_id IS NULL
-                        ELSE l.alternate_currency_id = ANY($6) END
-         ) matched ON matched.newest_entry IS NOT NULL
-         WHERE tc.org_id = $1 AND tc.customer_id = $2
-         ORDER BY matched.newest_entry DESC
-         LIMIT $7 OFFSET $8"
-    );
-    sqlx::query_as::<_, TargetCompletion>(AssertSqlSafe(sql))
+static COMPLETIONS_IN_LEDGER: LazyLock<String> = LazyLock::new(|| {
+    customer_page_sql(
+        &format!(
+            "SELECT {COMPLETION_COLUMNS}, matched.newest_entry
+             {COMPLETION_TABLES}
+             JOIN LATERAL (
+                 SELECT max(l.points_ledger_id) AS newest_entry
+                 FROM points_ledger_entries l
+                 WHERE l.org_id = tc.org_id AND l.event_log_id = tc.event_log_id AND l.customer_id = tc.customer_id
+                   AND l.ledger_entry_type = ANY($3)
+                   AND l.created_on >= $4
+                   AND ($5::timestamptz IS NULL OR l.created_on < $5)
+                   AND CASE WHEN $6::bigint[] IS NULL THEN l.alternate_currency_id IS NULL
+                            ELSE l.alternate_currency_id = ANY($6) END
+             ) matched ON matched.newest_entry IS NOT NULL
+             WHERE tc.org_id = $1 AND tc.customer_id = $2
+             ORDER BY matched.newest_entry DESC
+             LIMIT $7 OFFSET $8"
+        ),
+        "page.newest_entry DESC",
+    )
+});
+
+/// A page of the customer's completions whose award has a ledger entry matching every filter, and
+/// whether the org has the customer.
+pub async fn completions_in_ledger(db: impl PgExecutor<'_>, query: &CompletionQuery) -> sqlx::Result<CustomerPage<TargetCompletion>> {
+    let rows = sqlx::query(AssertSqlSafe(COMPLETIONS_IN_LEDGER.as_str()))
         .bind(query.org_id)
         .bind(query.customer_id)
         .bind(&query.entry_types)
@@ -108,11 +124,18 @@ pub async fn completions_in_ledger(db: impl PgExecutor<'_>, query: &CompletionQu
         .bind(query.window.limit)
         .bind(query.window.offset)
         .fetch_all(db)
-        .await
+        .await?;
+    CustomerPage::from_rows(&rows, "event_log_id")
 }
+
+static COMPLETIONS_OF_EVENTS: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {COMPLETION_COLUMNS} {COMPLETION_TABLES} WHERE tc.org_id = ANY($1) AND tc.event_log_id = ANY($2)"));
 
 /// The completions behind these `TargetCompleted` events.
 pub async fn completions_of_events(db: impl PgExecutor<'_>, org_ids: &[i64], event_log_ids: &[i64]) -> sqlx::Result<Vec<TargetCompletion>> {
-    let sql = format!("{SELECT_COMPLETIONS} WHERE tc.org_id = ANY($1) AND tc.event_log_id = ANY($2)");
-    sqlx::query_as::<_, TargetCompletion>(AssertSqlSafe(sql)).bind(org_ids).bind(event_log_ids).fetch_all(db).await
+    sqlx::query_as::<_, TargetCompletion>(AssertSqlSafe(COMPLETIONS_OF_EVENTS.as_str()))
+        .bind(org_ids)
+        .bind(event_log_ids)
+        .fetch_all(db)
+        .await
 }

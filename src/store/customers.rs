@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
-use sqlx::{AssertSqlSafe, FromRow, PgExecutor, Postgres, QueryBuilder};
+use sqlx::{AssertSqlSafe, FromRow, PgExecutor, Postgres, QueryBuilder, Row, postgres::PgRow};
 
 use crate::model::Decimal;
 
@@ -83,6 +83,40 @@ pub async fn exists(db: impl PgExecutor<'_>, org_id: i64, customer_id: i64) -> s
         .bind(customer_id)
         .fetch_one(db)
         .await
+}
+
+/// A page of one customer's rows in an org, read with whether the org has that customer.
+#[derive(Debug, Clone)]
+pub struct CustomerPage<T> {
+    pub customer_known: bool,
+    pub rows: Vec<T>,
+}
+
+/// One statement for a page of a customer's rows and the customer check: `page` selects the rows
+/// of customer `$2` in org `$1` with its `ORDER BY`, `LIMIT` and `OFFSET`, and `order` is the
+/// same order over the page's columns. The page joins the check, so an empty page comes back as
+/// one row of NULLs beside `customer_known`.
+pub(super) fn customer_page_sql(page: &str, order: &str) -> String {
+    format!(
+        "SELECT known.customer_known, page.*
+         FROM (SELECT EXISTS (SELECT 1 FROM customers WHERE org_id = $1 AND customer_id = $2) AS customer_known) known
+         LEFT JOIN LATERAL ({page}) page ON true
+         ORDER BY {order}"
+    )
+}
+
+impl<T: for<'r> FromRow<'r, PgRow>> CustomerPage<T> {
+    /// The rows of [`customer_page_sql`]'s statement; `key` is a column no row of the page has NULL.
+    pub(super) fn from_rows(rows: &[PgRow], key: &str) -> sqlx::Result<CustomerPage<T>> {
+        let mut page = CustomerPage { customer_known: false, rows: Vec::with_capacity(rows.len()) };
+        for row in rows {
+            page.customer_known = row.try_get("customer_known")?;
+            if row.try_get::<Option<i64>, _>(key)?.is_some() {
+                page.rows.push(T::from_row(row)?);
+            }
+        }
+        Ok(page)
+    }
 }
 
 /// Appends: customer `c` has a profile or an identifier in the filter's source and account.

@@ -1,10 +1,13 @@
 //! The points ledger: entries (credits and debits) and the awards behind them.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
-use sqlx::{FromRow, PgExecutor};
+use sqlx::{AssertSqlSafe, FromRow, PgExecutor};
 
+use super::customers::{CustomerPage, customer_page_sql};
 use crate::{
     http::pagination::Window,
     model::{AwardType, Decimal, LedgerEntryType},
@@ -52,8 +55,8 @@ pub struct LedgerEntryRow {
 
 /// The customer's points entries (not alternate currencies: those are another ledger), newest
 /// first by ledger id, which also keeps pages stable.
-pub async fn points_entries(db: impl PgExecutor<'_>, query: &LedgerQuery) -> sqlx::Result<Vec<LedgerEntryRow>> {
-    sqlx::query_as::<_, LedgerEntryRow>(
+static POINTS_ENTRIES: LazyLock<String> = LazyLock::new(|| {
+    customer_page_sql(
         "SELECT l.ledger_entry_type, l.cps_id, l.config_metadata, l.points_ledger_id, l.created_on,
                 c.name AS points_category_name, l.event_subject_id, e.processing_time,
                 l.points, c.category_type, e.event_type_id, l.program_id,
@@ -70,17 +73,24 @@ pub async fn points_entries(db: impl PgExecutor<'_>, query: &LedgerQuery) -> sql
            AND ($6::bigint[] IS NULL OR e.till_id = ANY($6))
          ORDER BY l.points_ledger_id DESC
          LIMIT $7 OFFSET $8",
+        "page.points_ledger_id DESC",
     )
-    .bind(query.org_id)
-    .bind(query.customer_id)
-    .bind(&query.entry_types)
-    .bind(query.created_from)
-    .bind(query.created_until)
-    .bind(&query.till_ids)
-    .bind(query.window.limit)
-    .bind(query.window.offset)
-    .fetch_all(db)
-    .await
+});
+
+/// A page of the customer's points entries, and whether the org has the customer.
+pub async fn points_entries(db: impl PgExecutor<'_>, query: &LedgerQuery) -> sqlx::Result<CustomerPage<LedgerEntryRow>> {
+    let rows = sqlx::query(AssertSqlSafe(POINTS_ENTRIES.as_str()))
+        .bind(query.org_id)
+        .bind(query.customer_id)
+        .bind(&query.entry_types)
+        .bind(query.created_from)
+        .bind(query.created_until)
+        .bind(&query.till_ids)
+        .bind(query.window.limit)
+        .bind(query.window.offset)
+        .fetch_all(db)
+        .await?;
+    CustomerPage::from_rows(&rows, "points_ledger_id")
 }
 
 /// Which awards in alternate currencies to report; awards in points always are.

@@ -33,6 +33,7 @@ use crate::{
         self,
         completions::CompletionQuery,
         currencies::{self, NameMatch},
+        customers::CustomerPage,
         ledger::LedgerQuery,
     },
 };
@@ -71,8 +72,7 @@ async fn ledger_entries_with_event_id(Caller { org, mut db, .. }: Caller, params
         till_ids: (!ignore_tills).then_some(till_ids),
         window,
     };
-    let rows = store::ledger::points_entries(&mut *db, &query).await?;
-    let rows = of_existing_customer(&mut db, &org, customer_id, "entity_id", rows).await?;
+    let rows = of_existing_customer(store::ledger::points_entries(&mut *db, &query).await?, customer_id, "entity_id")?;
     Ok(Json(rows.into_iter().map(LedgerRecord::from).collect()))
 }
 
@@ -96,24 +96,16 @@ async fn target_completed_explode_ledger(
     let (created_from, created_until) = days.bounds(org.time_zone);
     let query =
         CompletionQuery { org_id: org.org_id, customer_id, entry_types, created_from, created_until, alternate_currency_ids, window };
-    let rows = store::completions::completions_in_ledger(&mut *db, &query).await?;
-    let rows = of_existing_customer(&mut db, &org, customer_id, "userId", rows).await?;
+    let rows = of_existing_customer(store::completions::completions_in_ledger(&mut *db, &query).await?, customer_id, "userId")?;
     Ok(Json(rows.into_iter().map(TargetCompletionRecord::from).collect()))
 }
 
-/// The customer's page, or the 404 of a customer the org does not have. Every row is the
-/// customer's in the caller's org, so only an empty page needs a second statement to tell an
-/// unknown customer from one with nothing to show. A customer of another org gets the same answer
-/// as one that does not exist, so nothing leaks.
-async fn of_existing_customer<Row>(
-    db: &mut PgConnection,
-    org: &Org,
-    customer_id: i64,
-    parameter: &str,
-    rows: Vec<Row>,
-) -> ApiResult<Vec<Row>> {
-    if !rows.is_empty() || store::customers::exists(db, org.org_id, customer_id).await? {
-        return Ok(rows);
+/// The customer's page, or the 404 of a customer the org does not have (the page's statement
+/// tells). A customer of another org gets the same answer as one that does not exist, so nothing
+/// leaks.
+fn of_existing_customer<Row>(page: CustomerPage<Row>, customer_id: i64, parameter: &str) -> ApiResult<Vec<Row>> {
+    if !page.rows.is_empty() || page.customer_known {
+        return Ok(page.rows);
     }
     Err(ApiError::not_found(format!("No customer found for {parameter} {customer_id}")).at(parameter))
 }
