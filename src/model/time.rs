@@ -1,67 +1,60 @@
 //! How Capillary writes an instant, in the time zone of the org the data belongs to.
 
-use std::sync::LazyLock;
-
-use chrono::{
-    DateTime, Offset, Timelike, Utc,
-    format::{Item, StrftimeItems},
-};
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Timelike, Utc};
 use chrono_tz::Tz;
 
-// Patterns parsed once: an answer prints dozens of instants, and parsing the pattern each time
-// cost more than printing.
-static WITH_OFFSET: LazyLock<Vec<Item<'static>>> = LazyLock::new(|| parsed("%Y-%m-%dT%H:%M:%S%.3f%z"));
-static WALL_CLOCK_Z: LazyLock<Vec<Item<'static>>> = LazyLock::new(|| parsed("%Y-%m-%dT%H:%M:%S%.3fZ"));
-static SECONDS: LazyLock<Vec<Item<'static>>> = LazyLock::new(|| parsed("%Y-%m-%d %H:%M:%S"));
-static ISO_SECONDS: LazyLock<Vec<Item<'static>>> = LazyLock::new(|| parsed("%Y-%m-%dT%H:%M:%S"));
+// Every form is chrono's RFC 3339 writer (digits written directly) plus a cut or two: an answer
+// prints dozens of instants, and chrono's pattern formatter cost more than the rest of the
+// rendering.
 
-fn parsed(pattern: &'static str) -> Vec<Item<'static>> {
-    StrftimeItems::new(pattern).parse().unwrap_or_default()
-}
-
-fn print(pattern: &[Item<'static>], instant: DateTime<Tz>) -> String {
-    instant.format_with_items(pattern.iter()).to_string()
+/// The wall-clock digits in RFC 3339 form followed by `Z`: `2024-06-20T12:23:15Z` (`Secs`) or
+/// `2024-06-20T12:23:15.000Z` (`Millis`).
+fn wall_clock(local: NaiveDateTime, precision: SecondsFormat) -> String {
+    local.and_utc().to_rfc3339_opts(precision, true)
 }
 
 /// `2024-06-20T12:23:15.000+0530`: milliseconds and a colon-less offset (v3 answers, auth errors).
 pub fn with_offset(instant: DateTime<Utc>, zone: Tz) -> String {
-    print(&WITH_OFFSET, instant.with_timezone(&zone))
+    let mut text = instant.with_timezone(&zone).to_rfc3339_opts(SecondsFormat::Millis, false);
+    // `+05:30` → `+0530`
+    text.remove(text.len() - 3);
+    text
 }
 
 /// `2024-06-20T00:00:00.000Z`: the org's wall-clock time followed by a literal `Z`, as v3 prints
 /// period boundaries.
 pub fn wall_clock_z(instant: DateTime<Utc>, zone: Tz) -> String {
-    print(&WALL_CLOCK_Z, instant.with_timezone(&zone))
+    wall_clock(instant.with_timezone(&zone).naive_local(), SecondsFormat::Millis)
 }
 
 /// `2024-06-20 12:23:15.0`: `yyyy-MM-dd HH:mm:ss.S`, the fraction as Java's `Timestamp` prints it
 /// (getLedgerExplodeInfo).
 pub fn java_timestamp(instant: DateTime<Utc>, zone: Tz) -> String {
-    let local = instant.with_timezone(&zone);
-    let nanos = local.nanosecond() % 1_000_000_000;
-    let fraction = if nanos == 0 { "0".to_owned() } else { format!("{nanos:09}").trim_end_matches('0').to_owned() };
-    format!("{}.{fraction}", print(&SECONDS, local))
+    let mut text = plain_seconds(instant, zone);
+    let nanos = instant.nanosecond() % 1_000_000_000;
+    if nanos == 0 {
+        text.push_str(".0");
+    } else {
+        let digits = format!(".{nanos:09}");
+        text.push_str(digits.trim_end_matches('0'));
+    }
+    text
 }
 
 /// `2024-06-20 12:23:15`: whole seconds, no fraction (a manual adjustment's `createdOn`).
 pub fn plain_seconds(instant: DateTime<Utc>, zone: Tz) -> String {
-    print(&SECONDS, instant.with_timezone(&zone))
+    let mut text = wall_clock(instant.with_timezone(&zone).naive_local(), SecondsFormat::Secs);
+    // `2024-06-20T12:23:15Z` → `2024-06-20 12:23:15`
+    text.pop();
+    text.replace_range(10..11, " ");
+    text
 }
 
 /// `2024-06-20T12:23:15+05:30` or `2024-06-20T12:23:15Z`: the `*ISO` twin Capillary prints next to
 /// a legacy time since 2026 (api-docs/current/DIFF.md §1): the legacy field's wall-clock digits,
 /// whole seconds, and the org's offset, UTC written `Z`.
 pub fn iso_twin(instant: DateTime<Utc>, zone: Tz) -> String {
-    let local = instant.with_timezone(&zone);
-    let offset = local.offset().fix().local_minus_utc();
-    let suffix = if offset == 0 {
-        "Z".to_owned()
-    } else {
-        let sign = if offset < 0 { '-' } else { '+' };
-        let minutes = offset.unsigned_abs() / 60;
-        format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60)
-    };
-    format!("{}{suffix}", print(&ISO_SECONDS, local))
+    instant.with_timezone(&zone).to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 #[cfg(test)]
@@ -82,5 +75,9 @@ mod tests {
         assert_eq!(iso_twin(at("2024-06-20T06:53:15.120Z"), kolkata), "2024-06-20T12:23:15+05:30");
         assert_eq!(iso_twin(at("2026-02-10T20:25:58Z"), chrono_tz::UTC), "2026-02-10T20:25:58Z");
         assert_eq!(iso_twin(at("2026-02-10T20:25:58Z"), chrono_tz::America::New_York), "2026-02-10T15:25:58-05:00");
+        assert_eq!(plain_seconds(at("2024-06-20T06:53:15.120Z"), kolkata), "2024-06-20 12:23:15");
+        assert_eq!(with_offset(at("2026-02-10T20:25:58.5Z"), chrono_tz::America::New_York), "2026-02-10T15:25:58.500-0500");
+        assert_eq!(with_offset(at("2026-02-10T20:25:58Z"), chrono_tz::UTC), "2026-02-10T20:25:58.000+0000");
+        assert_eq!(java_timestamp(at("2024-06-20T06:53:15.000001Z"), kolkata), "2024-06-20 12:23:15.000001");
     }
 }
