@@ -292,6 +292,15 @@ async fn the_9018_warnings_have_the_current_forms() {
         body["warnings"],
         json!([{"code": 9018, "message": "no alternate currency found for org with given input params", "status": false}])
     );
+    // There, names asked for add nothing: that one warning stands for every name.
+    let named = ok(&as_till(
+        &app,
+        "docdemo.in.till",
+        &format!("{V2}?identifierName=id&identifierValue=565039506&source=INSTORE&eventIds=44049002&alternateCurrencyNames=dummy,other"),
+    )
+    .await);
+    assert_eq!(named["warnings"], body["warnings"]);
+    assert_eq!(named["events"], body["events"]);
 }
 
 // ------------------------------------------------------------------ targetGroups, 2026
