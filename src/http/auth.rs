@@ -9,7 +9,7 @@ use axum::{
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono_tz::Tz;
-use sqlx::{PgConnection, Postgres, pool::PoolConnection};
+use sqlx::PgConnection;
 
 use crate::{
     http::{
@@ -17,6 +17,7 @@ use crate::{
         tenant::TenantDb,
     },
     model::{Org, time},
+    platform::db::reuse::RequestConnection,
     platform::{
         cache::CredentialKey,
         state::AppState,
@@ -37,7 +38,7 @@ pub struct DecidedOrg(pub Arc<std::sync::OnceLock<i64>>);
 pub struct Caller {
     pub tenant: Arc<Tenant>,
     pub org: Org,
-    pub db: PoolConnection<Postgres>,
+    pub db: RequestConnection,
 }
 
 impl FromRequestParts<AppState> for Caller {

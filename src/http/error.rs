@@ -259,6 +259,9 @@ pub fn is_database_unavailable(error: &sqlx::Error) -> bool {
 
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> ApiError {
+        if is_database_unavailable(&error) || matches!(error, sqlx::Error::Protocol(_)) {
+            crate::platform::db::reuse::connections_may_be_broken();
+        }
         let code = match &error {
             error if is_database_unavailable(error) => codes::UNAVAILABLE,
             // Text the database cannot hold (a NUL byte) that came from the client, e.g. in a JSON body.

@@ -9,11 +9,11 @@ use axum::{
     extract::{FromRequestParts, Request},
     http::{Extensions, HeaderMap, Uri, request::Parts},
 };
-use sqlx::{Postgres, pool::PoolConnection};
 
 use crate::{
     http::error::{ApiError, ApiResult, codes},
     platform::{
+        db::reuse::RequestConnection,
         state::AppState,
         tenants::{DEFAULT_TENANT, Tenant},
     },
@@ -87,7 +87,7 @@ pub fn find_tenant(state: &AppState, id: &str) -> ApiResult<Arc<Tenant>> {
 /// The selected tenant and a connection whose unqualified names resolve in its universe.
 pub struct TenantDb {
     pub tenant: Arc<Tenant>,
-    pub db: PoolConnection<Postgres>,
+    pub db: RequestConnection,
 }
 
 impl TenantDb {
@@ -100,9 +100,9 @@ impl TenantDb {
             ApiError::from(error)
         };
         let db = if tenant.id == DEFAULT_TENANT {
-            state.db.acquire().await.map_err(noted)?
+            state.requests.acquire().await.map_err(noted)?
         } else {
-            let mut db = state.tenant_db.acquire().await.map_err(noted)?;
+            let mut db = state.tenant_requests.acquire().await.map_err(noted)?;
             store::tenants::use_schema(&mut *db, &tenant.schema).await.map_err(noted)?;
             db
         };

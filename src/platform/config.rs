@@ -115,7 +115,8 @@ pub struct Settings {
     /// identical earlier request (README "Response cache").
     #[arg(long, env = "EMULATOR_RESPONSE_CACHE", value_enum, default_value = "on", global = true)]
     pub response_cache: Switch,
-    /// Connections in the database pool; unset: three per CPU core (at least 4).
+    /// Connections the requests share in the database pool (which holds two more for the
+    /// emulator's own work); unset: three per CPU core (at least 4).
     #[arg(long, env = "EMULATOR_DB_POOL_SIZE", value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
     pub db_pool_size: Option<u32>,
     /// Log filter.

@@ -7,7 +7,7 @@ use sqlx::PgPool;
 use crate::{
     platform::{
         config::RuntimeConfig,
-        db::{self, health::DatabaseHealth},
+        db::{self, health::DatabaseHealth, reuse::RequestConnections},
         journal::Journal,
         tenants::{self, Tenants},
         tokens::TokenKeys,
@@ -25,6 +25,9 @@ pub struct SharedState {
     pub db: PgPool,
     /// Connections for the other tenants' requests (`db::tenant_pool`).
     pub tenant_db: PgPool,
+    /// The requests' connections of `db` and of `tenant_db`, reused without sqlx's round trip.
+    pub requests: Arc<RequestConnections>,
+    pub tenant_requests: Arc<RequestConnections>,
     pub config: Arc<RuntimeConfig>,
     pub tenants: Arc<Tenants>,
     pub tokens: Arc<TokenKeys>,
@@ -40,8 +43,11 @@ impl AppState {
         tenants::upgrade_stale(&db).await?;
         let tenants = Tenants::load(&db, config.clock).await?;
         let journal = Journal::start(db.clone(), config.journal_size);
+        let tenant_db = db::tenant_pool(&db);
         Ok(AppState(Arc::new(SharedState {
-            tenant_db: db::tenant_pool(&db),
+            requests: RequestConnections::new(db.clone()),
+            tenant_requests: RequestConnections::new(tenant_db.clone()),
+            tenant_db,
             db,
             config: Arc::new(config),
             tenants: Arc::new(tenants),

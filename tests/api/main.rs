@@ -14,6 +14,7 @@ mod behavioural_events;
 mod browser;
 mod cache;
 mod changes;
+mod connections;
 mod current;
 mod das;
 mod embedded;

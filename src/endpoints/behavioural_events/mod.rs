@@ -17,7 +17,6 @@ use axum::{
 use md5::Digest;
 use serde::Serialize;
 use serde_json::{Value, json};
-use sqlx::Connection;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 

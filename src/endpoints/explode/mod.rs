@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use axum::{Json, http::HeaderMap};
 use chrono::{DateTime, Months, Utc};
 use chrono_tz::Tz;
-use sqlx::{PgConnection, Postgres, pool::PoolConnection};
+use sqlx::PgConnection;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use self::{
@@ -35,6 +35,7 @@ use crate::{
         extract::Params,
     },
     model::{EventKind, Org},
+    platform::db::reuse::RequestConnection,
     platform::state::AppState,
     store::{
         self,
@@ -73,7 +74,7 @@ async fn explode_v2_1(Caller { tenant, org, mut db }: Caller, headers: HeaderMap
 
 /// The whole request over the orgs it may read.
 async fn explode(
-    mut db: PoolConnection<Postgres>,
+    mut db: RequestConnection,
     request: &ExplodeRequest,
     orgs: &[Org],
     with_org_id: bool,

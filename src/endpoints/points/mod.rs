@@ -16,7 +16,7 @@ use axum::{
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use sqlx::{Connection, PgConnection};
+use sqlx::PgConnection;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use self::codes::ItemCode;

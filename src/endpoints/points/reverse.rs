@@ -8,7 +8,7 @@ use axum::{Json, body::Bytes};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
-use sqlx::{Connection, PgConnection};
+use sqlx::PgConnection;
 
 use super::{codes, number};
 use crate::{

@@ -10,7 +10,7 @@ mod wire;
 use axum::{Json, extract::Path};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::{Connection, PgConnection};
+use sqlx::PgConnection;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use self::{

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use axum::{extract::FromRequestParts, http::request::Parts};
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, Postgres, pool::PoolConnection};
+use sqlx::PgConnection;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
@@ -22,6 +22,7 @@ use crate::{
         error::{ApiError, ApiResult},
     },
     model::Org,
+    platform::db::reuse::RequestConnection,
     platform::{state::AppState, tenants::Tenant},
     store::customers::{CustomerKey, SourceFilter},
 };
@@ -42,7 +43,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub struct Writer {
     pub tenant: Arc<Tenant>,
     pub org: Org,
-    pub db: PoolConnection<Postgres>,
+    pub db: RequestConnection,
     /// The till signed in with Basic auth, or the OAuth client's default till (`None`: neither).
     pub till_id: Option<i64>,
     pub now: DateTime<Utc>,

@@ -14,6 +14,7 @@ use crate::platform::config::Settings;
 
 pub mod embedded;
 pub mod health;
+pub mod reuse;
 
 pub static MIGRATOR: Migrator = sqlx::migrate!();
 
@@ -53,10 +54,11 @@ impl Database {
     }
 }
 
-/// How the service's pool is set up (the tests' pools too, so they run as the service does).
-pub fn pool_options(max_connections: u32) -> PgPoolOptions {
+/// How the service's pool is set up (the tests' pools too, so they run as the service does):
+/// `request_connections` for requests (`reuse`), and [`reuse::HEADROOM`] more for the rest.
+pub fn pool_options(request_connections: u32) -> PgPoolOptions {
     PgPoolOptions::new()
-        .max_connections(max_connections)
+        .max_connections(request_connections + reuse::HEADROOM)
         // A database that stops answering gives 503s, not hanging requests.
         .acquire_timeout(Duration::from_secs(5))
         // No round trip before each acquire: a broken connection fails its statement, which
@@ -79,7 +81,8 @@ pub async fn prepare_connection(connection: &mut PgConnection) -> sqlx::Result<(
 /// than `default`: each of them names its schema on the connection it takes, so the connections
 /// of the default tenant's pool always stay in `public`. Connects only when first used.
 pub fn tenant_pool(pool: &PgPool) -> PgPool {
-    pool_options(pool.options().get_max_connections()).connect_lazy_with((*pool.connect_options()).clone())
+    let request_connections = pool.options().get_max_connections().saturating_sub(reuse::HEADROOM).max(1);
+    pool_options(request_connections).connect_lazy_with((*pool.connect_options()).clone())
 }
 
 async fn create_database_if_missing(options: &PgConnectOptions) -> anyhow::Result<()> {
