@@ -66,8 +66,12 @@ impl RequestConnections {
     }
 
     /// A connection for one request: one handed back clean by an earlier request, else the pool's.
+    /// Waiting for a turn counts against the pool's acquire timeout, as waiting in the pool did.
     pub async fn acquire(self: &Arc<Self>) -> sqlx::Result<RequestConnection> {
-        let turn = self.turns.clone().acquire_owned().await.map_err(|_| sqlx::Error::PoolClosed)?;
+        let turn = tokio::time::timeout(self.pool.options().get_acquire_timeout(), self.turns.clone().acquire_owned())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)?
+            .map_err(|_| sqlx::Error::PoolClosed)?;
         let generation = GENERATION.load(Ordering::Acquire);
         let reused = {
             let mut idle = self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
