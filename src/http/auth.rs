@@ -17,9 +17,9 @@ use crate::{
         tenant::TenantDb,
     },
     model::{Org, time},
-    platform::db::reuse::RequestConnection,
     platform::{
         cache::CredentialKey,
+        db::reuse::RequestConnection,
         state::AppState,
         tenants::Tenant,
         tokens::{Claims, TokenError},

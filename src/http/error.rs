@@ -259,11 +259,12 @@ pub fn is_database_unavailable(error: &sqlx::Error) -> bool {
 
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> ApiError {
-        if is_database_unavailable(&error) || matches!(error, sqlx::Error::Protocol(_)) {
+        let unavailable = is_database_unavailable(&error);
+        if unavailable || matches!(error, sqlx::Error::Protocol(_)) {
             crate::platform::db::reuse::connections_may_be_broken();
         }
         let code = match &error {
-            error if is_database_unavailable(error) => codes::UNAVAILABLE,
+            _ if unavailable => codes::UNAVAILABLE,
             // Text the database cannot hold (a NUL byte) that came from the client, e.g. in a JSON body.
             sqlx::Error::Database(db) if db.code().is_some_and(|code| code == "22021" || code == "22P05") => {
                 return ApiError::new(codes::BAD_PARAMETER, "The request contains a character that cannot be stored (NUL)")

@@ -8,7 +8,6 @@ use chrono::{DateTime, Utc};
 use sqlx::{AssertSqlSafe, FromRow, PgExecutor};
 
 use super::customers::{CustomerPage, customer_page_sql};
-
 use crate::{
     http::pagination::Window,
     model::{CompletionSource, Decimal, LedgerEntryType},

@@ -35,8 +35,7 @@ use crate::{
         extract::Params,
     },
     model::{EventKind, Org},
-    platform::db::reuse::RequestConnection,
-    platform::state::AppState,
+    platform::{db::reuse::RequestConnection, state::AppState},
     store::{
         self,
         currencies::{self, NameMatch},

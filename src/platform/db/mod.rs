@@ -81,8 +81,7 @@ pub async fn prepare_connection(connection: &mut PgConnection) -> sqlx::Result<(
 /// than `default`: each of them names its schema on the connection it takes, so the connections
 /// of the default tenant's pool always stay in `public`. Connects only when first used.
 pub fn tenant_pool(pool: &PgPool) -> PgPool {
-    let request_connections = pool.options().get_max_connections().saturating_sub(reuse::HEADROOM).max(1);
-    pool_options(request_connections).connect_lazy_with((*pool.connect_options()).clone())
+    pool_options(reuse::request_connections(pool)).connect_lazy_with((*pool.connect_options()).clone())
 }
 
 async fn create_database_if_missing(options: &PgConnectOptions) -> anyhow::Result<()> {

@@ -55,11 +55,16 @@ pub fn connections_may_be_broken() {
     GENERATION.fetch_add(1, Ordering::AcqRel);
 }
 
+/// The connections of `pool` that requests share: all but [`HEADROOM`].
+pub fn request_connections(pool: &PgPool) -> u32 {
+    pool.options().get_max_connections().saturating_sub(HEADROOM).max(1)
+}
+
 impl RequestConnections {
-    /// The requests' share of `pool` (all but [`HEADROOM`]); idle connections go back to the pool
-    /// on their own (a task per pool, until the pool closes).
+    /// The requests' share of `pool`; idle connections go back to the pool on their own (a task
+    /// per pool, until the pool closes).
     pub fn new(pool: PgPool) -> Arc<RequestConnections> {
-        let permits = pool.options().get_max_connections().saturating_sub(HEADROOM).max(1) as usize;
+        let permits = request_connections(&pool) as usize;
         let connections = Arc::new(RequestConnections { pool, turns: Arc::new(Semaphore::new(permits)), idle: Mutex::new(Vec::new()) });
         tokio::spawn(return_idle(Arc::downgrade(&connections)));
         connections
