@@ -458,53 +458,9 @@ EXISTS (SELECT 1 FROM alternate_currencies WHERE org_id = ANY(:orgs::bigint[])) 
 
 # The org's release comes with the org the credential decides, kept in memory (store::orgs).
 
-CUSTOMER_TARGET_GROUPS = r"""WITH groups AS (
-    SELECT g.target_group_id, g.name, g.preferred_till_id, g.target_evaluation_type, g.tracking_type,
-           g.created_on, g.last_updated_on, g.created_by, g.last_updated_by, enrolled.first_user_target_id
-    FROM target_groups g
-    CROSS JOIN LATERAL (
-        SELECT min(ut.user_target_id) AS first_user_target_id
-        FROM user_targets ut JOIN target_rules r ON r.target_rule_id = ut.target_rule_id
-        WHERE ut.org_id = :org AND ut.customer_id = :id AND r.target_group_id = g.target_group_id
-    ) enrolled
-    WHERE g.org_id = :org
-      AND (:inactive_groups::boolean OR g.is_active)
-      AND NOT (g.target_group_id = ANY(:excluded::bigint[]))
-      AND (enrolled.first_user_target_id IS NOT NULL
-           OR EXISTS (SELECT 1 FROM target_group_audiences a
-                      WHERE a.org_id = :org AND a.target_group_id = g.target_group_id AND a.customer_id = :id))
-),
-targets AS (
-    SELECT r.target_group_id, ut.user_target_id, p.period_id, r.program_id,
-           ac.identifier AS alternate_currency_identifier, ac.name AS alternate_currency_name,
-           p.ref_code, p.start_date, p.end_date, p.start_time, p.end_time,
-           ut.target_value::text AS target_value, ut.achieved_value::text AS achieved_value,
-           r.name AS target_name, r.target_type, r.target_entity, r.target_rule_id, r.event_name,
-           ut.enrolled_on, ut.achieved_on, coalesce(ut.last_updated_on, ut.enrolled_on) AS last_updated_on, ut.un_enrolled,
-           (SELECT c.target_achieved_event_log_id FROM target_completions c
-            WHERE c.user_target_id = ut.user_target_id AND c.milestone_id IS NULL
-            ORDER BY c.event_log_id LIMIT 1) AS target_achieved_event_log_id
-    FROM user_targets ut
-    JOIN target_rules r ON r.target_rule_id = ut.target_rule_id
-    JOIN target_periods p ON p.period_id = ut.period_id
-    LEFT JOIN alternate_currencies ac ON ac.alternate_currency_id = r.alternate_currency_id
-    WHERE ut.org_id = :org AND ut.customer_id = :id
-      AND r.target_group_id IN (SELECT target_group_id FROM groups WHERE first_user_target_id IS NOT NULL)
-      AND (:inactive_targets::boolean OR r.is_active) AND (NULLIF(:rule, '')::bigint IS NULL OR r.target_rule_id = NULLIF(:rule, '')::bigint OR r.target_group_id = NULLIF(:rule, '')::bigint)
-    UNION ALL
-    SELECT r.target_group_id, NULL, p.period_id, r.program_id,
-           ac.identifier, ac.name,
-           p.ref_code, p.start_date, p.end_date, p.start_time, p.end_time,
-           r.target_value::text, '0',
-           r.name, r.target_type, r.target_entity, r.target_rule_id, r.event_name,
-           NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, false, NULL::bigint
-    FROM target_periods p
-    JOIN target_rules r ON r.target_group_id = p.target_group_id
-    LEFT JOIN alternate_currencies ac ON ac.alternate_currency_id = r.alternate_currency_id
-    WHERE p.org_id = :org AND p.target_group_id IN (SELECT target_group_id FROM groups WHERE first_user_target_id IS NULL)
-      AND (:inactive_targets::boolean OR r.is_active) AND (NULLIF(:rule, '')::bigint IS NULL OR r.target_rule_id = NULLIF(:rule, '')::bigint OR r.target_group_id = NULLIF(:rule, '')::bigint)
-)
-SELECT c.customer_id, c.first_name, c.last_name, c.source, c.account_id, c.org_source_id, c.loyalty_type,
+# v3 keeps each org's target configuration in memory (platform::cache); a request reads only the
+# customer's own rows, with this one statement.
+CUSTOMER_TARGETS = r"""SELECT c.customer_id, c.first_name, c.last_name, c.source, c.account_id, c.org_source_id, c.loyalty_type,
     c.lifetime_purchases, c.created_on, c.last_updated_on, c.created_by, c.last_updated_by, c.custom_fields,
        (SELECT coalesce(jsonb_agg(jsonb_build_object(
                    'identifier_type', i.identifier_type, 'value', i.value, 'account_id', i.account_id,
@@ -513,24 +469,23 @@ SELECT c.customer_id, c.first_name, c.last_name, c.source, c.account_id, c.org_s
                ORDER BY i.position, i.identifier_type, i.value), '[]')
         FROM customer_identifiers i
         WHERE i.org_id = c.org_id AND i.customer_id = c.customer_id AND lower(i.identifier_type) = ANY(:channel_types::text[])) AS channels,
-       (SELECT coalesce(json_agg(g ORDER BY g.target_group_id), '[]') FROM groups g) AS groups,
-       (SELECT coalesce(json_agg(t ORDER BY t.target_group_id, t.start_time, t.period_id, t.target_rule_id, t.user_target_id), '[]') FROM targets t) AS targets,
-       (SELECT coalesce(json_agg(m ORDER BY m.target_rule_id, m.milestone_id), '[]')
-        FROM (SELECT milestone_id, target_rule_id, trigger_name, trigger_value::text AS trigger_value FROM milestones
-              WHERE org_id = :org AND target_rule_id IN (SELECT target_rule_id FROM targets)) m) AS milestones,
+       (SELECT coalesce(json_agg(t ORDER BY t.user_target_id), '[]')
+        FROM (SELECT ut.user_target_id, ut.target_rule_id, ut.period_id,
+                     ut.target_value::text AS target_value, ut.achieved_value::text AS achieved_value,
+                     ut.enrolled_on, ut.achieved_on, coalesce(ut.last_updated_on, ut.enrolled_on) AS last_updated_on, ut.un_enrolled,
+                     (SELECT tc.target_achieved_event_log_id FROM target_completions tc
+                      WHERE tc.user_target_id = ut.user_target_id AND tc.milestone_id IS NULL
+                      ORDER BY tc.event_log_id LIMIT 1) AS target_achieved_event_log_id
+              FROM user_targets ut WHERE ut.org_id = c.org_id AND ut.customer_id = c.customer_id) t) AS user_targets,
+       (SELECT coalesce(json_agg(a.target_group_id), '[]')
+        FROM target_group_audiences a WHERE a.org_id = c.org_id AND a.customer_id = c.customer_id) AS audiences,
        (SELECT coalesce(json_agg(um), '[]')
-        FROM (SELECT user_target_id, milestone_id, achieved_on FROM user_milestones
-              WHERE org_id = :org AND user_target_id IN (SELECT user_target_id FROM targets)) um) AS reached,
-       (SELECT coalesce(json_agg(s ORDER BY s.target_group_id, s.user_streak_id), '[]')
-        FROM (SELECT s.target_group_id, us.user_streak_id, s.streak_id, s.name AS streak_name, us.status,
-                     us.current_count, s.total_target_count, us.achieved_user_target_id, us.achieved_on,
-                     (SELECT count(*) FROM user_targets ut JOIN target_rules r ON r.target_rule_id = ut.target_rule_id
-                      WHERE ut.org_id = :org AND ut.customer_id = :id AND r.target_group_id = s.target_group_id
-                        AND (s.target_rule_id IS NULL OR ut.target_rule_id = s.target_rule_id)
-                        AND ut.achieved_on > :instant::timestamptz) AS achieved_after
-              FROM user_streaks us JOIN streaks s ON s.streak_id = us.streak_id
-              WHERE us.org_id = :org AND us.customer_id = :id
-                AND s.target_group_id IN (SELECT target_group_id FROM groups WHERE tracking_type = ANY(:streak_tracking::text[]))) s) AS streaks
+        FROM (SELECT um.user_target_id, um.milestone_id, um.achieved_on
+              FROM user_targets ut JOIN user_milestones um ON um.user_target_id = ut.user_target_id
+              WHERE ut.org_id = c.org_id AND ut.customer_id = c.customer_id AND um.org_id = c.org_id) um) AS reached,
+       (SELECT coalesce(json_agg(us ORDER BY us.user_streak_id), '[]')
+        FROM (SELECT user_streak_id, streak_id, status, current_count, achieved_user_target_id, achieved_on
+              FROM user_streaks WHERE org_id = c.org_id AND customer_id = c.customer_id) us) AS streaks
 FROM customers c WHERE c.org_id = :org AND c.customer_id = :id"""
 
 
@@ -588,10 +543,9 @@ REQUEST_TABLES = {
     "v3-target-groups": {
         "table": "bench.v3_target_groups",
         "columns": "org bigint, id bigint, inactive_targets boolean",
-        "derived": "inactive_groups boolean DEFAULT false, excluded text DEFAULT '{}', rule text DEFAULT '', instant text DEFAULT now()::text,"
-        " channel_types text DEFAULT '{mobile,email,wechat,android,ios,line,whatsapp}', streak_tracking text DEFAULT '{STREAKS,NON_CONTINUOUS_STREAKS}'",
+        "derived": "channel_types text DEFAULT '{mobile,email,wechat,android,ios,line,whatsapp}'",
         "setup": [],
-        "script": [CUSTOMER_TARGET_GROUPS],
+        "script": [CUSTOMER_TARGETS],
     },
 }
 

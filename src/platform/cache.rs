@@ -1,6 +1,7 @@
 //! What a process keeps in memory of the tenants' universes so that repeated requests skip the
-//! database: the org each credential decides, and whole answers to repeated reads
-//! (`http::response_cache`).
+//! database: the org each credential decides, each org's target configuration (groups, rules,
+//! periods, milestones, streaks: v3 targetGroups reads only the customer's own rows), and whole
+//! answers to repeated reads (`http::response_cache`).
 //!
 //! Everything is dropped on every change any process announces on the changes channel
 //! (`store::tenants::notify_change`, followed by `platform::tenants::listen_for_changes`), and
@@ -20,7 +21,7 @@ use std::{
     future::Future,
     hash::Hash,
     sync::{
-        Mutex,
+        Arc, Mutex,
         atomic::{AtomicBool, AtomicU64, Ordering},
     },
 };
@@ -28,7 +29,7 @@ use std::{
 use bytes::Bytes;
 use sqlx::{Postgres, Transaction};
 
-use crate::{model::Org, platform::state::AppState, store};
+use crate::{model::Org, platform::state::AppState, store, store::targets::OrgTargets};
 
 /// How many answers (and credentials) a process keeps, and how many bytes of answers; past either,
 /// the cache starts over (repeated requests refill it at once).
@@ -45,7 +46,15 @@ pub struct Caches {
     generation: AtomicU64,
     following: AtomicBool,
     credentials: Bounded<CredentialKey, Org>,
+    org_targets: Bounded<OrgKey, Arc<OrgTargets>>,
     responses: Bounded<ResponseKey, CachedResponse>,
+}
+
+/// An org within a tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OrgKey {
+    pub tenant: String,
+    pub org_id: i64,
 }
 
 /// A credential as sent, within a tenant.
@@ -96,6 +105,14 @@ trait Footprint {
 impl Footprint for CachedResponse {
     fn bytes(&self) -> usize {
         self.body.len() + self.headers.iter().map(|(name, value)| name.as_str().len() + value.len()).sum::<usize>()
+    }
+}
+
+impl Footprint for Arc<OrgTargets> {
+    fn bytes(&self) -> usize {
+        // The rows and their strings, roughly: what keeps a huge configuration from filling memory.
+        const ROW: usize = 256;
+        ROW * (self.groups.len() + self.rules.len() + self.periods.len() + self.milestones.len() + self.streaks.len())
     }
 }
 
@@ -178,6 +195,7 @@ impl Caches {
     pub fn drop_all(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.credentials.clear();
+        self.org_targets.clear();
         self.responses.clear();
     }
 
@@ -199,6 +217,19 @@ impl Caches {
     pub fn keep_org(&self, key: CredentialKey, org: Org, since: Generation) {
         if self.unchanged_since(since) {
             self.credentials.insert(key, org);
+        }
+    }
+
+    pub fn org_targets(&self, key: &OrgKey) -> Option<Arc<OrgTargets>> {
+        if !self.is_on() {
+            return None;
+        }
+        self.org_targets.get(key)
+    }
+
+    pub fn keep_org_targets(&self, key: OrgKey, targets: Arc<OrgTargets>, since: Generation) {
+        if self.unchanged_since(since) {
+            self.org_targets.insert(key, targets);
         }
     }
 

@@ -300,3 +300,88 @@ async fn the_same_parameters_in_any_order_are_one_answer_and_a_repeated_one_coun
     assert_eq!(other.text(), pair.oracle(&overridden_last).await.text(), "another range: the database's answer");
     assert_ne!(other.text(), stale);
 }
+
+const TARGET_GROUPS: &str = "/v3/users/387043873/targetGroups?includeInactiveTargets=true";
+
+/// An app that follows announced changes with the response cache off (so each answer is built
+/// anew, from the org's target configuration kept in memory), and an oracle that does not follow
+/// them (so it reads the configuration on every request).
+async fn configuration_pair() -> (Router, Router, AppState, Arc<TestDb>, tokio::task::JoinHandle<()>) {
+    let db = Arc::new(TestDb::with_fixtures().await);
+    let config = RuntimeConfig { response_cache: false, ..RuntimeConfig::default() };
+    let state = AppState::new(db.pool.clone(), config.clone()).await.unwrap();
+    let follower = tokio::spawn(listen_for_changes(db.pool.clone(), state.tenants.clone(), Duration::from_secs(5)));
+    for _ in 0..250 {
+        if state.tenants.caches.is_on() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(state.tenants.caches.is_on(), "the change listener did not start");
+    let oracle = app(AppState::new(db.pool.clone(), config).await.unwrap());
+    (app(state.clone()), oracle, state, db, follower)
+}
+
+async fn target_names(router: &Router) -> Vec<String> {
+    let response = TestRequest::on(router.clone(), Method::GET, TARGET_GROUPS).demo().send().await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    let data = response.json();
+    data["data"]["targetGroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|group| group["targets"].as_array().unwrap().iter().map(|target| target["targetName"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_target_configuration_is_read_from_memory_until_a_change_is_announced() {
+    let (cached, oracle, state, db, follower) = configuration_pair().await;
+    let before = target_names(&cached).await;
+    assert_eq!(before, ["testTargetFixedWindow_2024-06-20T12:23:12.210034Z"]);
+    sqlx::query("UPDATE target_rules SET name = 'Renamed' WHERE target_rule_id = 59857").execute(&db.pool).await.unwrap();
+    assert_eq!(target_names(&cached).await, before, "the rule's name came from memory");
+    assert_eq!(target_names(&oracle).await, ["Renamed"], "the database's");
+    // A customer's own rows are read on every request, whatever is kept of the configuration.
+    sqlx::query("UPDATE user_targets SET achieved_value = 7 WHERE user_target_id = 534707").execute(&db.pool).await.unwrap();
+    let achieved = TestRequest::on(cached.clone(), Method::GET, TARGET_GROUPS).demo().send().await.json();
+    assert_eq!(achieved["data"]["targetGroups"][0]["targets"][0]["targetAchievedValue"], json!(7.0), "{achieved}");
+
+    let mut tx = db.pool.begin().await.unwrap();
+    sqlx::query("SELECT 1").execute(&mut *tx).await.unwrap();
+    commit_change(&state, tx, "data:default").await.unwrap();
+    assert_eq!(target_names(&cached).await, ["Renamed"], "the announced change dropped what was kept");
+    follower.abort();
+}
+
+#[tokio::test]
+async fn a_customer_row_naming_what_the_kept_configuration_lacks_has_it_read_again() {
+    let (cached, oracle, _state, db, follower) = configuration_pair().await;
+    assert_eq!(target_names(&cached).await.len(), 1);
+    // A new period and the customer's target in it, announced to nobody: the kept configuration
+    // does not know the period, so it is read again rather than the target left out.
+    sqlx::query(
+        "INSERT INTO target_periods (period_id, org_id, target_group_id, ref_code, start_date, end_date, start_time, end_time)
+         VALUES (43131, 50406, 32960, 'TestPeriod2', '2024-07-01', '2024-07-31', '2024-06-30T18:30:00Z', '2024-07-31T18:29:59Z')",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO user_targets (org_id, customer_id, target_rule_id, period_id, target_value, achieved_value, enrolled_on)
+         VALUES (50406, 387043873, 59857, 43131, 5, 1, '2024-07-01T00:00:00Z')",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let (from_cached, from_oracle) = (
+        TestRequest::on(cached.clone(), Method::GET, TARGET_GROUPS).demo().send().await,
+        TestRequest::on(oracle.clone(), Method::GET, TARGET_GROUPS).demo().send().await,
+    );
+    assert_eq!(from_cached.text(), from_oracle.text());
+    let data = from_cached.json();
+    let periods: Vec<_> =
+        data["data"]["targetGroups"][0]["targets"].as_array().unwrap().iter().map(|target| target["periodId"].clone()).collect();
+    assert_eq!(periods, [json!(43130), json!(43131)], "{data}");
+    follower.abort();
+}

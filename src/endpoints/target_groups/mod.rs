@@ -9,7 +9,13 @@ mod render;
 mod request;
 mod wire;
 
-use axum::{Json, extract::Path, http::Uri};
+use std::sync::Arc;
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::Uri,
+};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use self::{
@@ -23,7 +29,7 @@ use crate::{
         error::{ApiError, ApiResult},
         extract::path_param,
     },
-    platform::state::AppState,
+    platform::{cache::OrgKey, state::AppState},
     store::{
         self,
         targets::{GroupFilter, TargetFilter},
@@ -40,7 +46,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
     params(openapi::UserPath, openapi::TargetGroupsParams),
     responses((status = 200, description = "The customer's target groups", body = Envelope)))]
 
-async fn user_target_groups(Caller { tenant, org, mut db }: Caller, Path(user_id): Path<String>, uri: Uri) -> ApiResult<Json<Envelope>> {
+async fn user_target_groups(
+    State(state): State<AppState>,
+    Caller { tenant, org, mut db }: Caller,
+    Path(user_id): Path<String>,
+    uri: Uri,
+) -> ApiResult<Json<Envelope>> {
     let user_id: i64 = path_param("userId", &user_id).map_err(|error| ApiError { code: codes::INVALID_USER_ID, ..error })?;
     let query = TargetGroupsQuery::parse(&uri).map_err(|error| ApiError { code: codes::INVALID_PARAMETER, ..error })?;
 
@@ -50,20 +61,27 @@ async fn user_target_groups(Caller { tenant, org, mut db }: Caller, Path(user_id
         org_id: org.org_id,
         release: org.release,
     };
-    let found = store::targets::customer_target_groups(
-        &mut *db,
-        org.org_id,
-        user_id,
-        GroupFilter { include_inactive: query.include_inactive, excluded: &query.excluded_group_ids },
-        TargetFilter { include_inactive_rules: query.include_inactive_targets, target_rule_id: query.target_rule_id },
-        tracking.instant,
-    )
-    .await?
-    .ok_or_else(|| ApiError::new(codes::CUSTOMER_NOT_FOUND, format!("Customer not found for userId {user_id}")).at("userId"))?;
+    let customer = store::targets::customer_targets(&mut *db, org.org_id, user_id)
+        .await?
+        .ok_or_else(|| ApiError::new(codes::CUSTOMER_NOT_FOUND, format!("Customer not found for userId {user_id}")).at("userId"))?;
+    let groups = GroupFilter { include_inactive: query.include_inactive, excluded: &query.excluded_group_ids };
+    let targets = TargetFilter { include_inactive_rules: query.include_inactive_targets, target_rule_id: query.target_rule_id };
+    let key = OrgKey { tenant: tenant.id.clone(), org_id: org.org_id };
+    let caches = &state.tenants.caches;
+    let kept = caches.org_targets(&key).and_then(|kept| kept.seen_by(&customer, groups, targets, tracking.instant));
+    let seen = match kept {
+        Some(seen) => seen,
+        None => {
+            let since = caches.generation();
+            let configuration = Arc::new(store::targets::org_targets(&mut *db, org.org_id).await?);
+            caches.keep_org_targets(key, Arc::clone(&configuration), since);
+            configuration.seen_by_now(&customer, groups, targets, tracking.instant)
+        }
+    };
     // Other requests wait for this connection: it goes back to the pool before the answer is built.
     drop(db);
 
-    let target_groups = tracking.target_groups(found.groups.0, found.targets.0, &found.milestones.0, &found.reached.0, found.streaks.0);
-    let customer = tracking.customer(found.profile, found.channels.0);
+    let target_groups = tracking.target_groups(seen.groups, seen.targets, &seen.milestones, &seen.reached, seen.streaks);
+    let customer = tracking.customer(customer.profile, customer.channels.0);
     Ok(Json(Envelope { data: UserTargetGroups { user_id, customer, target_groups }, errors: None, warnings: None }))
 }
