@@ -389,11 +389,12 @@ EVENTS_BY_IDS = r"""SELECT e.event_log_id, e.org_id, e.customer_id, e.event_name
        false) AS owned
 FROM event_logs e WHERE e.org_id = ANY(:orgs::bigint[]) AND e.event_log_id = ANY(:ids::bigint[]) ORDER BY e.event_log_id"""
 
-EVENT_DETAILS = r"""SELECT
-EXISTS (SELECT 1 FROM alternate_currencies WHERE org_id = ANY(:orgs::bigint[])) AS any_alternate_currency,
+# The details statement holds only the lists a request wants (store::events::DetailsWanted): one
+# text per combination.
+AWARDS = r"""EXISTS (SELECT 1 FROM alternate_currencies WHERE org_id = ANY(:orgs::bigint[])) AS any_alternate_currency,
 (SELECT coalesce(json_agg(a ORDER BY a.event_log_id, a.position, a.points_award_id), '[]') FROM (
     SELECT a.event_log_id, a.position, a.points_award_id, a.award_type, a.line_item_id, a.program_id,
-           coalesce(a.extra->>'programName', p.name) AS program_name,
+           coalesce(a.extra->>'programName', (SELECT p.name FROM programs p WHERE p.program_id = a.program_id)) AS program_name,
            a.promotion_id, coalesce(a.extra->>'promotionName', pr.name) AS promotion_name,
            pr.start_date AS promotion_start_date, pr.end_date AS promotion_end_date,
            a.value::text AS value,
@@ -401,43 +402,47 @@ EXISTS (SELECT 1 FROM alternate_currencies WHERE org_id = ANY(:orgs::bigint[])) 
            (a.extra->>'returnPoints')::numeric::text AS return_points,
            a.expires_on, a.expiry_type, a.conversion_date, a.awarded_on,
            a.allocation_strategy_id, a.allocation_strategy_name, a.expiry_strategy_id, a.expiry_strategy_name,
-           a.points_category_id, pc.name AS points_category_name,
+           a.points_category_id,
+           (SELECT pc.name FROM points_categories pc WHERE pc.points_category_id = a.points_category_id) AS points_category_name,
            ac.identifier AS alternate_currency_identifier, ac.name AS alternate_currency_name,
            a.extra->'sourceValue' AS source_value, a.extra->'awardActionDetails' AS award_action_details
     FROM points_awards a
-    JOIN programs p ON p.program_id = a.program_id
-    LEFT JOIN promotions pr ON pr.promotion_id = a.promotion_id
-    LEFT JOIN points_categories pc ON pc.points_category_id = a.points_category_id
-    LEFT JOIN alternate_currencies ac ON ac.alternate_currency_id = a.alternate_currency_id
+    LEFT JOIN LATERAL (SELECT pr.name, pr.start_date, pr.end_date FROM promotions pr
+                       WHERE pr.promotion_id = a.promotion_id OFFSET 0) pr ON true
+    LEFT JOIN LATERAL (SELECT ac.identifier, ac.name FROM alternate_currencies ac
+                       WHERE ac.alternate_currency_id = a.alternate_currency_id OFFSET 0) ac ON true
     WHERE a.org_id = ANY(:orgs::bigint[]) AND a.event_log_id = ANY(:ids::bigint[])
-      AND (a.alternate_currency_id IS NULL OR :all_currencies::boolean OR a.alternate_currency_id = ANY(:currencies::bigint[]))) a) AS awards,
-(SELECT coalesce(json_agg(b ORDER BY b.event_log_id), '[]') FROM (
+      AND (a.alternate_currency_id IS NULL OR :all_currencies::boolean OR a.alternate_currency_id = ANY(:currencies::bigint[]))) a) AS awards"""
+
+BILL_LISTS = r"""(SELECT coalesce(json_agg(b ORDER BY b.event_log_id), '[]') FROM (
     SELECT event_log_id, bill_type, bill_number, gross_amount::text AS gross_amount, discount::text AS discount,
            bill_amount::text AS bill_amount, note, source, bill_date, return_bill_id, return_type, return_date,
            return_amount::text AS return_amount
-    FROM bills WHERE :bills::int::boolean AND org_id = ANY(:orgs::bigint[]) AND event_log_id = ANY(:ids::bigint[])) b) AS bills,
+    FROM bills WHERE org_id = ANY(:orgs::bigint[]) AND event_log_id = ANY(:ids::bigint[])) b) AS bills,
 (SELECT coalesce(json_agg(i ORDER BY i.event_log_id, i.position, i.line_item_id), '[]') FROM (
     SELECT event_log_id, position, line_item_id, item_code, source, serial_number, gross_amount::text AS gross_amount,
            discount::text AS discount, amount::text AS amount, rate::text AS rate, qty::text AS qty,
            return_amount::text AS return_amount, return_rate::text AS return_rate, return_qty::text AS return_qty,
            return_value::text AS return_value
-    FROM bill_line_items WHERE :bills::int::boolean AND org_id = ANY(:orgs::bigint[]) AND event_log_id = ANY(:ids::bigint[])) i) AS line_items,
+    FROM bill_line_items WHERE org_id = ANY(:orgs::bigint[]) AND event_log_id = ANY(:ids::bigint[])) i) AS line_items,
 (SELECT coalesce(json_agg(m ORDER BY m.event_log_id, m.position), '[]') FROM (
     SELECT event_log_id, position, mode FROM bill_payment_modes
-    WHERE :bills::int::boolean AND org_id = ANY(:orgs::bigint[]) AND event_log_id = ANY(:ids::bigint[])) m) AS payment_modes,
+    WHERE org_id = ANY(:orgs::bigint[]) AND event_log_id = ANY(:ids::bigint[])) m) AS payment_modes,
 (SELECT coalesce(json_agg(s ORDER BY s.event_log_id, s.position, s.program_id), '[]') FROM (
     SELECT event_log_id, position, slab_number, slab_name, program_id, is_default_program FROM point_in_time_slabs
-    WHERE :bills::int::boolean AND org_id = ANY(:orgs::bigint[]) AND event_log_id = ANY(:ids::bigint[])) s) AS slabs,
-(SELECT coalesce(json_agg(r), '[]') FROM (
+    WHERE org_id = ANY(:orgs::bigint[]) AND event_log_id = ANY(:ids::bigint[])) s) AS slabs"""
+
+REDEMPTIONS = r"""(SELECT coalesce(json_agg(r), '[]') FROM (
     SELECT event_log_id, points_redeemed::text AS points_redeemed, redemption_purpose, transaction_number,
            redemption_id, billing_time, external_reference_number, notes, group_redemption
-    FROM points_redemptions WHERE :redemptions::int::boolean AND org_id = ANY(:orgs::bigint[]) AND event_log_id = ANY(:ids::bigint[])
+    FROM points_redemptions WHERE org_id = ANY(:orgs::bigint[]) AND event_log_id = ANY(:ids::bigint[])
     UNION ALL
     SELECT v.event_log_id, r.points_redeemed::text, r.redemption_purpose, r.transaction_number,
            r.redemption_id, r.billing_time, r.external_reference_number, r.notes, r.group_redemption
     FROM points_redemption_reversals v JOIN points_redemptions r ON r.event_log_id = v.redemption_event_log_id
-    WHERE :redemptions::int::boolean AND v.org_id = ANY(:orgs::bigint[]) AND v.event_log_id = ANY(:ids::bigint[])) r) AS redemptions,
-(SELECT coalesce(json_agg(t), '[]') FROM (
+    WHERE v.org_id = ANY(:orgs::bigint[]) AND v.event_log_id = ANY(:ids::bigint[])) r) AS redemptions"""
+
+TRANSFERS = r"""(SELECT coalesce(json_agg(t), '[]') FROM (
     SELECT t.event_log_id, t.transfer_type, t.notes,
            t.from_customer_id, coalesce(t.from_first_name, f.first_name) AS from_first_name,
            coalesce(t.from_last_name, f.last_name) AS from_last_name,
@@ -446,15 +451,32 @@ EXISTS (SELECT 1 FROM alternate_currencies WHERE org_id = ANY(:orgs::bigint[])) 
     FROM points_transfers t
     JOIN customers f ON f.customer_id = t.from_customer_id
     JOIN customers r ON r.customer_id = t.to_customer_id
-    WHERE :transfers::int::boolean AND t.org_id = ANY(:orgs::bigint[]) AND t.event_log_id = ANY(:ids::bigint[])) t) AS transfers,
-(SELECT coalesce(json_agg(pp ORDER BY pp.event_log_id, pp.side NULLS FIRST, pp.position, pp.program_id), '[]') FROM (
-    SELECT r.event_log_id, NULL::text AS side, r.position, r.program_id, p.name AS program_name, r.points::text AS points
-    FROM points_redemption_programs r JOIN programs p ON p.program_id = r.program_id
-    WHERE :redemptions::int::boolean AND r.org_id = ANY(:orgs::bigint[]) AND r.event_log_id = ANY(:ids::bigint[])
-    UNION ALL
-    SELECT t.event_log_id, t.side, t.position, t.program_id, p.name, t.points::text
-    FROM points_transfer_programs t JOIN programs p ON p.program_id = t.program_id
-    WHERE :transfers::int::boolean AND t.org_id = ANY(:orgs::bigint[]) AND t.event_log_id = ANY(:ids::bigint[])) pp) AS program_points"""
+    WHERE t.org_id = ANY(:orgs::bigint[]) AND t.event_log_id = ANY(:ids::bigint[])) t) AS transfers"""
+
+REDEMPTION_PROGRAM_POINTS = r"""SELECT r.event_log_id, NULL::text AS side, r.position, r.program_id,
+           (SELECT p.name FROM programs p WHERE p.program_id = r.program_id) AS program_name, r.points::text AS points
+    FROM points_redemption_programs r WHERE r.org_id = ANY(:orgs::bigint[]) AND r.event_log_id = ANY(:ids::bigint[])"""
+TRANSFER_PROGRAM_POINTS = r"""SELECT t.event_log_id, t.side, t.position, t.program_id,
+           (SELECT p.name FROM programs p WHERE p.program_id = t.program_id) AS program_name, t.points::text AS points
+    FROM points_transfer_programs t WHERE t.org_id = ANY(:orgs::bigint[]) AND t.event_log_id = ANY(:ids::bigint[])"""
+
+
+def event_details(bills, redemptions, transfers):
+    """The details statement for the lists wanted, as store::events::DetailsWanted::statement."""
+    parts = [part for wanted, part in [(redemptions, REDEMPTION_PROGRAM_POINTS), (transfers, TRANSFER_PROGRAM_POINTS)] if wanted]
+    program_points = (
+        "(SELECT coalesce(json_agg(pp ORDER BY pp.event_log_id, pp.side NULLS FIRST, pp.position, pp.program_id), '[]') FROM ("
+        + " UNION ALL ".join(parts) + ") pp) AS program_points"
+        if parts else "'[]'::json AS program_points"
+    )
+    return "SELECT " + ", ".join([
+        AWARDS,
+        BILL_LISTS if bills else "'[]'::json AS bills, '[]'::json AS line_items, '[]'::json AS payment_modes, '[]'::json AS slabs",
+        REDEMPTIONS if redemptions else "'[]'::json AS redemptions",
+        TRANSFERS if transfers else "'[]'::json AS transfers",
+        program_points,
+    ])
+
 
 # The org's release comes with the org the credential decides, kept in memory (store::orgs).
 
@@ -533,11 +555,14 @@ REQUEST_TABLES = {
             " transfers = least(transfers, 1)",
         ],
         "script": [
-            ("by_id", [REACHABLE_BY_ID]),
-            ("by_mobile", [REACHABLE_BY_IDENTIFIER]),
+            (":by_id", [REACHABLE_BY_ID]),
+            (":by_mobile", [REACHABLE_BY_IDENTIFIER]),
             EVENTS_BY_IDS,
-            EVENT_DETAILS,
-            ("completions", ["SELECT " + COMPLETION_COLUMNS + " " + COMPLETION_TABLES + " WHERE tc.org_id = ANY(:orgs::bigint[]) AND tc.event_log_id = ANY(:ids::bigint[])"]),
+            *[
+                (f":bills = {int(b)} AND :redemptions = {int(r)} AND :transfers = {int(t)}", [event_details(b, r, t)])
+                for b in (False, True) for r in (False, True) for t in (False, True)
+            ],
+            (":completions", ["SELECT " + COMPLETION_COLUMNS + " " + COMPLETION_TABLES + " WHERE tc.org_id = ANY(:orgs::bigint[]) AND tc.event_log_id = ANY(:ids::bigint[])"]),
         ],
     },
     "v3-target-groups": {
@@ -571,7 +596,7 @@ def pgbench_script(spec):
     for step in spec["script"]:
         if isinstance(step, tuple):
             flag, statements = step
-            lines.append(f"\\if :{flag}")
+            lines.append(f"\\if {flag}")
             lines += [" ".join(statement.split()) + ";" for statement in statements]
             lines.append("\\endif")
         else:

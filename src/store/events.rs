@@ -3,10 +3,12 @@
 //!
 //! Every query takes the orgs the request may read (`org_id = ANY($1)`).
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
-use sqlx::{FromRow, PgExecutor, Postgres, QueryBuilder, types::Json};
+use sqlx::{AssertSqlSafe, FromRow, PgExecutor, Postgres, QueryBuilder, types::Json};
 
 use super::ledger::{AwardRow, CurrencyFilter};
 use crate::model::{Decimal, EventKind, TransferSide};
@@ -212,15 +214,16 @@ pub struct EventDetails {
 }
 
 /// One statement, one round trip: each list is a JSON array of rows (amounts as text, so they
-/// keep their digits); a list the request does not want is not read. The awards' names are those
-/// the award recorded (`extra.programName`, `extra.promotionName`) over the current ones: they are
-/// the names at award time; their `awarded_value` is what the award recorded, else its value plus
-/// what returns took back.
-const EVENT_DETAILS: &str = "SELECT
-    EXISTS (SELECT 1 FROM alternate_currencies WHERE org_id = ANY($1)) AS any_alternate_currency,
+/// keep their digits). A list the request does not want is not in the statement at all (an empty
+/// array stands in): each list costs PostgreSQL its executor's setup even when it reads nothing.
+/// The awards' names are those the award recorded (`extra.programName`, `extra.promotionName`)
+/// over the current ones: they are the names at award time; their `awarded_value` is what the
+/// award recorded, else its value plus what returns took back. Names come by the award's keys (a
+/// lookup per award, not a hash of the whole catalogue per request: a page has a few awards).
+const AWARDS: &str = "EXISTS (SELECT 1 FROM alternate_currencies WHERE org_id = ANY($1)) AS any_alternate_currency,
     (SELECT coalesce(json_agg(a ORDER BY a.event_log_id, a.position, a.points_award_id), '[]') FROM (
         SELECT a.event_log_id, a.position, a.points_award_id, a.award_type, a.line_item_id, a.program_id,
-               coalesce(a.extra->>'programName', p.name) AS program_name,
+               coalesce(a.extra->>'programName', (SELECT p.name FROM programs p WHERE p.program_id = a.program_id)) AS program_name,
                a.promotion_id, coalesce(a.extra->>'promotionName', pr.name) AS promotion_name,
                pr.start_date AS promotion_start_date, pr.end_date AS promotion_end_date,
                a.value::text AS value,
@@ -228,43 +231,49 @@ const EVENT_DETAILS: &str = "SELECT
                (a.extra->>'returnPoints')::numeric::text AS return_points,
                a.expires_on, a.expiry_type, a.conversion_date, a.awarded_on,
                a.allocation_strategy_id, a.allocation_strategy_name, a.expiry_strategy_id, a.expiry_strategy_name,
-               a.points_category_id, pc.name AS points_category_name,
+               a.points_category_id,
+               (SELECT pc.name FROM points_categories pc WHERE pc.points_category_id = a.points_category_id) AS points_category_name,
                ac.identifier AS alternate_currency_identifier, ac.name AS alternate_currency_name,
                a.extra->'sourceValue' AS source_value, a.extra->'awardActionDetails' AS award_action_details
         FROM points_awards a
-        JOIN programs p ON p.program_id = a.program_id
-        LEFT JOIN promotions pr ON pr.promotion_id = a.promotion_id
-        LEFT JOIN points_categories pc ON pc.points_category_id = a.points_category_id
-        LEFT JOIN alternate_currencies ac ON ac.alternate_currency_id = a.alternate_currency_id
+        LEFT JOIN LATERAL (SELECT pr.name, pr.start_date, pr.end_date FROM promotions pr
+                           WHERE pr.promotion_id = a.promotion_id OFFSET 0) pr ON true
+        LEFT JOIN LATERAL (SELECT ac.identifier, ac.name FROM alternate_currencies ac
+                           WHERE ac.alternate_currency_id = a.alternate_currency_id OFFSET 0) ac ON true
         WHERE a.org_id = ANY($1) AND a.event_log_id = ANY($2)
-          AND (a.alternate_currency_id IS NULL OR $3 OR a.alternate_currency_id = ANY($4))) a) AS awards,
-    (SELECT coalesce(json_agg(b ORDER BY b.event_log_id), '[]') FROM (
+          AND (a.alternate_currency_id IS NULL OR $3 OR a.alternate_currency_id = ANY($4))) a) AS awards";
+
+const BILL_LISTS: &str = "(SELECT coalesce(json_agg(b ORDER BY b.event_log_id), '[]') FROM (
         SELECT event_log_id, bill_type, bill_number, gross_amount::text AS gross_amount, discount::text AS discount,
                bill_amount::text AS bill_amount, note, source, bill_date, return_bill_id, return_type, return_date,
                return_amount::text AS return_amount
-        FROM bills WHERE $5 AND org_id = ANY($1) AND event_log_id = ANY($2)) b) AS bills,
+        FROM bills WHERE org_id = ANY($1) AND event_log_id = ANY($2)) b) AS bills,
     (SELECT coalesce(json_agg(i ORDER BY i.event_log_id, i.position, i.line_item_id), '[]') FROM (
         SELECT event_log_id, position, line_item_id, item_code, source, serial_number, gross_amount::text AS gross_amount,
                discount::text AS discount, amount::text AS amount, rate::text AS rate, qty::text AS qty,
                return_amount::text AS return_amount, return_rate::text AS return_rate, return_qty::text AS return_qty,
                return_value::text AS return_value
-        FROM bill_line_items WHERE $5 AND org_id = ANY($1) AND event_log_id = ANY($2)) i) AS line_items,
+        FROM bill_line_items WHERE org_id = ANY($1) AND event_log_id = ANY($2)) i) AS line_items,
     (SELECT coalesce(json_agg(m ORDER BY m.event_log_id, m.position), '[]') FROM (
         SELECT event_log_id, position, mode FROM bill_payment_modes
-        WHERE $5 AND org_id = ANY($1) AND event_log_id = ANY($2)) m) AS payment_modes,
+        WHERE org_id = ANY($1) AND event_log_id = ANY($2)) m) AS payment_modes,
     (SELECT coalesce(json_agg(s ORDER BY s.event_log_id, s.position, s.program_id), '[]') FROM (
         SELECT event_log_id, position, slab_number, slab_name, program_id, is_default_program FROM point_in_time_slabs
-        WHERE $5 AND org_id = ANY($1) AND event_log_id = ANY($2)) s) AS slabs,
-    (SELECT coalesce(json_agg(r), '[]') FROM (
+        WHERE org_id = ANY($1) AND event_log_id = ANY($2)) s) AS slabs";
+const NO_BILL_LISTS: &str = "'[]'::json AS bills, '[]'::json AS line_items, '[]'::json AS payment_modes, '[]'::json AS slabs";
+
+const REDEMPTIONS: &str = "(SELECT coalesce(json_agg(r), '[]') FROM (
         SELECT event_log_id, points_redeemed::text AS points_redeemed, redemption_purpose, transaction_number,
                redemption_id, billing_time, external_reference_number, notes, group_redemption
-        FROM points_redemptions WHERE $6 AND org_id = ANY($1) AND event_log_id = ANY($2)
+        FROM points_redemptions WHERE org_id = ANY($1) AND event_log_id = ANY($2)
         UNION ALL
         SELECT v.event_log_id, r.points_redeemed::text, r.redemption_purpose, r.transaction_number,
                r.redemption_id, r.billing_time, r.external_reference_number, r.notes, r.group_redemption
         FROM points_redemption_reversals v JOIN points_redemptions r ON r.event_log_id = v.redemption_event_log_id
-        WHERE $6 AND v.org_id = ANY($1) AND v.event_log_id = ANY($2)) r) AS redemptions,
-    (SELECT coalesce(json_agg(t), '[]') FROM (
+        WHERE v.org_id = ANY($1) AND v.event_log_id = ANY($2)) r) AS redemptions";
+const NO_REDEMPTIONS: &str = "'[]'::json AS redemptions";
+
+const TRANSFERS: &str = "(SELECT coalesce(json_agg(t), '[]') FROM (
         SELECT t.event_log_id, t.transfer_type, t.notes,
                t.from_customer_id, coalesce(t.from_first_name, f.first_name) AS from_first_name,
                coalesce(t.from_last_name, f.last_name) AS from_last_name,
@@ -273,15 +282,51 @@ const EVENT_DETAILS: &str = "SELECT
         FROM points_transfers t
         JOIN customers f ON f.customer_id = t.from_customer_id
         JOIN customers r ON r.customer_id = t.to_customer_id
-        WHERE $7 AND t.org_id = ANY($1) AND t.event_log_id = ANY($2)) t) AS transfers,
-    (SELECT coalesce(json_agg(pp ORDER BY pp.event_log_id, pp.side NULLS FIRST, pp.position, pp.program_id), '[]') FROM (
-        SELECT r.event_log_id, NULL::text AS side, r.position, r.program_id, p.name AS program_name, r.points::text AS points
-        FROM points_redemption_programs r JOIN programs p ON p.program_id = r.program_id
-        WHERE $6 AND r.org_id = ANY($1) AND r.event_log_id = ANY($2)
-        UNION ALL
-        SELECT t.event_log_id, t.side, t.position, t.program_id, p.name, t.points::text
-        FROM points_transfer_programs t JOIN programs p ON p.program_id = t.program_id
-        WHERE $7 AND t.org_id = ANY($1) AND t.event_log_id = ANY($2)) pp) AS program_points";
+        WHERE t.org_id = ANY($1) AND t.event_log_id = ANY($2)) t) AS transfers";
+const NO_TRANSFERS: &str = "'[]'::json AS transfers";
+
+const REDEMPTION_PROGRAM_POINTS: &str = "SELECT r.event_log_id, NULL::text AS side, r.position, r.program_id,
+               (SELECT p.name FROM programs p WHERE p.program_id = r.program_id) AS program_name, r.points::text AS points
+        FROM points_redemption_programs r WHERE r.org_id = ANY($1) AND r.event_log_id = ANY($2)";
+const TRANSFER_PROGRAM_POINTS: &str = "SELECT t.event_log_id, t.side, t.position, t.program_id,
+               (SELECT p.name FROM programs p WHERE p.program_id = t.program_id) AS program_name, t.points::text AS points
+        FROM points_transfer_programs t WHERE t.org_id = ANY($1) AND t.event_log_id = ANY($2)";
+
+impl DetailsWanted {
+    fn from_index(bits: usize) -> DetailsWanted {
+        DetailsWanted { bills: bits & 1 != 0, redemptions: bits & 2 != 0, transfers: bits & 4 != 0 }
+    }
+
+    fn index(self) -> usize {
+        usize::from(self.bills) | usize::from(self.redemptions) << 1 | usize::from(self.transfers) << 2
+    }
+
+    /// The statement that reads the awards and the lists wanted.
+    fn statement(self) -> String {
+        let program_points: Vec<&str> = [(self.redemptions, REDEMPTION_PROGRAM_POINTS), (self.transfers, TRANSFER_PROGRAM_POINTS)]
+            .into_iter()
+            .filter_map(|(wanted, part)| wanted.then_some(part))
+            .collect();
+        let program_points = if program_points.is_empty() {
+            "'[]'::json AS program_points".to_owned()
+        } else {
+            format!(
+                "(SELECT coalesce(json_agg(pp ORDER BY pp.event_log_id, pp.side NULLS FIRST, pp.position, pp.program_id), '[]') FROM (
+        {}) pp) AS program_points",
+                program_points.join("\n        UNION ALL\n        ")
+            )
+        };
+        format!(
+            "SELECT {AWARDS},\n    {},\n    {},\n    {},\n    {program_points}",
+            if self.bills { BILL_LISTS } else { NO_BILL_LISTS },
+            if self.redemptions { REDEMPTIONS } else { NO_REDEMPTIONS },
+            if self.transfers { TRANSFERS } else { NO_TRANSFERS },
+        )
+    }
+}
+
+/// One statement per combination of lists wanted, each prepared once per connection.
+static EVENT_DETAILS: LazyLock<[String; 8]> = LazyLock::new(|| std::array::from_fn(|bits| DetailsWanted::from_index(bits).statement()));
 
 /// The events' awards (in their recorded order, alternate currencies as `currencies` says) and
 /// the rows `wanted` names, in one statement.
@@ -292,14 +337,11 @@ pub async fn event_details(
     currencies: &CurrencyFilter,
     wanted: DetailsWanted,
 ) -> sqlx::Result<EventDetails> {
-    sqlx::query_as(EVENT_DETAILS)
+    sqlx::query_as(AssertSqlSafe(EVENT_DETAILS[wanted.index()].as_str()))
         .bind(org_ids)
         .bind(event_log_ids)
         .bind(currencies.all)
         .bind(&currencies.alternate_currency_ids)
-        .bind(wanted.bills)
-        .bind(wanted.redemptions)
-        .bind(wanted.transfers)
         .fetch_one(db)
         .await
 }

@@ -398,3 +398,27 @@ async fn target_rule_id_names_a_target_or_a_target_group() {
     let message = assert_v3_error(&docdemo(&app, &format!("{JOHNS_GROUPS}?targetRuleId=abc")).await, StatusCode::BAD_REQUEST, 11030);
     assert!(message.contains("targetRuleId"), "{message}");
 }
+
+/// Events of three kinds in one request (a bill, a redemption, a transfer) read exactly as each
+/// does alone: the statement for several kinds' lists holds each kind's as the one for a kind alone.
+#[tokio::test]
+async fn events_of_every_kind_in_one_request_read_as_each_alone() {
+    let app = TestApp::new().await;
+    let flags = "&getBillDetails=true&getPointsEarnedBreakup=true&getPaymentModes=true";
+    let (bill, redemption, transfer) = (617258993, 652367550, 656547282);
+    let together = ok(&docdemo(&app, &format!("{V2}?{JOHN}&eventIds={bill},{redemption},{transfer}{flags}")).await);
+    let mut alone = Vec::new();
+    for id in [bill, redemption, transfer] {
+        let body = ok(&docdemo(&app, &format!("{V2}?{JOHN}&eventIds={id}{flags}")).await);
+        assert_eq!(event_ids(&body), [id], "{body}");
+        alone.push(body["events"][0].clone());
+    }
+    let mut together_by_id = together["events"].as_array().unwrap().clone();
+    together_by_id.sort_by_key(|event| event["eventLogId"].as_i64());
+    alone.sort_by_key(|event| event["eventLogId"].as_i64());
+    assert_eq!(together_by_id, alone);
+    // Each kind's own lists were read.
+    assert_eq!(alone[0]["billDetails"]["billNumber"], "txn-30", "{together}");
+    assert_eq!(alone[1]["eventDetails"]["redemptionDetails"]["notes"], "Redeemed to transfer points to the friend", "{together}");
+    assert_eq!(alone[2]["transferredFrom"]["pointsTransferDetails"][0]["points"], "1000.000", "{together}");
+}
