@@ -303,27 +303,32 @@ async fn the_same_parameters_in_any_order_are_one_answer_and_a_repeated_one_coun
 
 const TARGET_GROUPS: &str = "/v3/users/387043873/targetGroups?includeInactiveTargets=true";
 
-/// An app that follows announced changes with the response cache off (so each answer is built
-/// anew, from the org's target configuration kept in memory), and an oracle that does not follow
-/// them (so it reads the configuration on every request).
-async fn configuration_pair() -> (Router, Router, AppState, Arc<TestDb>, tokio::task::JoinHandle<()>) {
+/// Two apps following announced changes over one database: one with the response cache on (so it
+/// keeps the org's target configuration), one with it off (so it reads the configuration on every
+/// request: the oracle).
+async fn configuration_pair() -> (Router, Router, AppState, Arc<TestDb>, [tokio::task::JoinHandle<()>; 2]) {
     let db = Arc::new(TestDb::with_fixtures().await);
-    let config = RuntimeConfig { response_cache: false, ..RuntimeConfig::default() };
-    let state = AppState::new(db.pool.clone(), config.clone()).await.unwrap();
-    let follower = tokio::spawn(listen_for_changes(db.pool.clone(), state.tenants.clone(), Duration::from_secs(5)));
+    let (state, follower) = following(&db).await;
+    let off = RuntimeConfig { response_cache: false, ..RuntimeConfig::default() };
+    let oracle_state = AppState::new(db.pool.clone(), off).await.unwrap();
+    let oracle_follower = tokio::spawn(listen_for_changes(db.pool.clone(), oracle_state.tenants.clone(), Duration::from_secs(5)));
     for _ in 0..250 {
-        if state.tenants.caches.is_on() {
+        if oracle_state.tenants.caches.is_on() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert!(state.tenants.caches.is_on(), "the change listener did not start");
-    let oracle = app(AppState::new(db.pool.clone(), config).await.unwrap());
-    (app(state.clone()), oracle, state, db, follower)
+    assert!(oracle_state.tenants.caches.is_on(), "the oracle's change listener did not start");
+    (app(state.clone()), app(oracle_state), state, db, [follower, oracle_follower])
 }
 
+/// The targets' names, each time under a parameter not asked before (a group id no group has), so
+/// that no answer comes from the response cache: each is built anew.
 async fn target_names(router: &Router) -> Vec<String> {
-    let response = TestRequest::on(router.clone(), Method::GET, TARGET_GROUPS).demo().send().await;
+    static ASKED: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(1);
+    let unknown_group = 990_000 + ASKED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let uri = format!("{TARGET_GROUPS}&excludedEntities={unknown_group}");
+    let response = TestRequest::on(router.clone(), Method::GET, &uri).demo().send().await;
     assert_eq!(response.status, 200, "{}", response.text());
     let data = response.json();
     data["data"]["targetGroups"]
@@ -336,27 +341,28 @@ async fn target_names(router: &Router) -> Vec<String> {
 
 #[tokio::test]
 async fn a_target_configuration_is_read_from_memory_until_a_change_is_announced() {
-    let (cached, oracle, state, db, follower) = configuration_pair().await;
+    let (cached, oracle, state, db, followers) = configuration_pair().await;
     let before = target_names(&cached).await;
     assert_eq!(before, ["testTargetFixedWindow_2024-06-20T12:23:12.210034Z"]);
+    assert_eq!(target_names(&oracle).await, before);
     sqlx::query("UPDATE target_rules SET name = 'Renamed' WHERE target_rule_id = 59857").execute(&db.pool).await.unwrap();
     assert_eq!(target_names(&cached).await, before, "the rule's name came from memory");
-    assert_eq!(target_names(&oracle).await, ["Renamed"], "the database's");
+    assert_eq!(target_names(&oracle).await, ["Renamed"], "with the response cache off, the database's");
     // A customer's own rows are read on every request, whatever is kept of the configuration.
     sqlx::query("UPDATE user_targets SET achieved_value = 7 WHERE user_target_id = 534707").execute(&db.pool).await.unwrap();
-    let achieved = TestRequest::on(cached.clone(), Method::GET, TARGET_GROUPS).demo().send().await.json();
+    let achieved = TestRequest::on(cached.clone(), Method::GET, &format!("{TARGET_GROUPS}&excludedEntities=1")).demo().send().await.json();
     assert_eq!(achieved["data"]["targetGroups"][0]["targets"][0]["targetAchievedValue"], json!(7.0), "{achieved}");
 
     let mut tx = db.pool.begin().await.unwrap();
     sqlx::query("SELECT 1").execute(&mut *tx).await.unwrap();
     commit_change(&state, tx, "data:default").await.unwrap();
     assert_eq!(target_names(&cached).await, ["Renamed"], "the announced change dropped what was kept");
-    follower.abort();
+    followers.iter().for_each(|follower| follower.abort());
 }
 
 #[tokio::test]
 async fn a_customer_row_naming_what_the_kept_configuration_lacks_has_it_read_again() {
-    let (cached, oracle, _state, db, follower) = configuration_pair().await;
+    let (cached, oracle, _state, db, followers) = configuration_pair().await;
     assert_eq!(target_names(&cached).await.len(), 1);
     // A new period and the customer's target in it, announced to nobody: the kept configuration
     // does not know the period, so it is read again rather than the target left out.
@@ -374,14 +380,15 @@ async fn a_customer_row_naming_what_the_kept_configuration_lacks_has_it_read_aga
     .execute(&db.pool)
     .await
     .unwrap();
+    let uri = format!("{TARGET_GROUPS}&excludedEntities=2");
     let (from_cached, from_oracle) = (
-        TestRequest::on(cached.clone(), Method::GET, TARGET_GROUPS).demo().send().await,
-        TestRequest::on(oracle.clone(), Method::GET, TARGET_GROUPS).demo().send().await,
+        TestRequest::on(cached.clone(), Method::GET, &uri).demo().send().await,
+        TestRequest::on(oracle.clone(), Method::GET, &uri).demo().send().await,
     );
     assert_eq!(from_cached.text(), from_oracle.text());
     let data = from_cached.json();
     let periods: Vec<_> =
         data["data"]["targetGroups"][0]["targets"].as_array().unwrap().iter().map(|target| target["periodId"].clone()).collect();
     assert_eq!(periods, [json!(43130), json!(43131)], "{data}");
-    follower.abort();
+    followers.iter().for_each(|follower| follower.abort());
 }
