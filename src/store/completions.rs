@@ -56,20 +56,22 @@ const COMPLETION_COLUMNS: &str = "tc.event_log_id, tc.customer_id, tc.source_id,
         tc.return_event_log_id, tc.target_achieved_event_log_id, tc.target_achieved_event_log_created_on,
         tc.unified_targets_achieved_created_on, tc.bill_id, tc.target_group_id, g.name AS target_group_name,
         g.description AS target_group_description, tc.target_rule_id, r.name AS target_rule_name,
-        r.description AS target_rule_description, tc.period_id, p.ref_code AS period_ref_code, m.name AS milestone_name,
+        r.description AS target_rule_description, tc.period_id, (SELECT p.ref_code FROM target_periods p WHERE p.period_id = tc.period_id) AS period_ref_code,
+        (SELECT m.name FROM milestones m WHERE m.milestone_id = tc.milestone_id) AS milestone_name,
         tc.target_value, tc.achieved_value, tc.trigger_value,
         e.event_type_id, e.event_time, e.processing_time, e.till_id, e.unique_id,
         e.details->>'targetGroupName' AS recorded_target_group_name, e.details->>'targetName' AS recorded_target_name,
         e.details->>'targetDescription' AS recorded_target_description";
 
-/// The completions with their event, group, rule, period and milestone; each query adds its own
-/// conditions, starting with `WHERE`.
+/// The completions with their event, group and rule (the period's and milestone's names come by
+/// lookups in the columns); each query adds its own conditions, starting with `WHERE`. Each of
+/// these small tables is read by the completion's key, not hashed whole: the planner would read
+/// every period on each request to join a page of a few completions.
 const COMPLETION_TABLES: &str = "FROM target_completions tc
     JOIN event_logs e ON e.event_log_id = tc.event_log_id AND e.org_id = tc.org_id
-    JOIN target_groups g ON g.target_group_id = tc.target_group_id AND g.org_id = tc.org_id
-    LEFT JOIN target_rules r ON r.target_rule_id = tc.target_rule_id
-    LEFT JOIN target_periods p ON p.period_id = tc.period_id
-    LEFT JOIN milestones m ON m.milestone_id = tc.milestone_id";
+    JOIN LATERAL (SELECT g.name, g.description FROM target_groups g
+                  WHERE g.target_group_id = tc.target_group_id AND g.org_id = tc.org_id OFFSET 0) g ON true
+    LEFT JOIN LATERAL (SELECT r.name, r.description FROM target_rules r WHERE r.target_rule_id = tc.target_rule_id OFFSET 0) r ON true";
 
 /// Completions of one customer whose award has a ledger entry matching every filter.
 #[derive(Debug, Clone)]
