@@ -48,7 +48,7 @@ pub struct TargetFilter {
 
 /// One target of one period: the customer's user target, or (`user_target_id` NULL) the rule and
 /// period of a group the customer holds no target in.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct TargetRow {
     pub target_group_id: i64,
     pub user_target_id: Option<i64>,
@@ -91,7 +91,7 @@ pub struct UserMilestoneRow {
     pub achieved_on: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct UserStreakRow {
     pub target_group_id: i64,
     pub user_streak_id: i64,
@@ -417,11 +417,13 @@ impl OrgTargets {
             })
             .collect();
         for group in shown.iter().filter(|group| group.first_user_target_id.is_none()) {
-            let ids = |of_group: &HashMap<i64, Vec<i64>>| of_group.get(&group.target_group_id).cloned().unwrap_or_default();
-            for period in ids(&self.periods_of_group).iter().map(|id| &self.periods[id]) {
-                for rule in ids(&self.rules_of_group).iter().map(|id| &self.rules[id]).filter(|rule| passes(rule)) {
-                    target_rows.push(TargetRow::of(rule, period));
-                }
+            let rules: Vec<&ConfiguredRule> = ids_of_group(&self.rules_of_group, group.target_group_id)
+                .iter()
+                .map(|id| &self.rules[id])
+                .filter(|rule| passes(rule))
+                .collect();
+            for period in ids_of_group(&self.periods_of_group, group.target_group_id).iter().map(|id| &self.periods[id]) {
+                target_rows.extend(rules.iter().map(|rule| TargetRow::of(rule, period)));
             }
         }
         target_rows.sort_by_key(|target| {
@@ -485,6 +487,11 @@ impl OrgTargets {
 
         Ok(CustomerTargetGroups { groups: shown, targets: target_rows, milestones, reached, streaks })
     }
+}
+
+/// The ids an index of the configuration holds for a group (none when it holds nothing for it).
+fn ids_of_group(index: &HashMap<i64, Vec<i64>>, group_id: i64) -> &[i64] {
+    index.get(&group_id).map_or(&[], Vec::as_slice)
 }
 
 impl TargetRow {
